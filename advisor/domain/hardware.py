@@ -1,0 +1,76 @@
+"""Accelerators (one chip) and systems (the buyable unit that holds them)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from advisor.domain.base import Entry, Precision, PRECISION_ORDER
+
+Cooling = Literal["air", "liquid", "air_or_liquid"]
+"""What a system needs: air-cooled only, liquid required, or either."""
+
+Procurement = Literal["buy", "rent"]
+
+
+class Accelerator(Entry):
+    """One accelerator chip (GPU, NPU, TPU, APU), with dense peak figures."""
+
+    vendor: str = Field(min_length=1)
+    ecosystem: str = Field(description="Id of the software ecosystem (cuda, rocm, cann, ...).")
+    form_factor: str = ""
+    memory_gb: float = Field(gt=0, description="Nominal memory capacity per accelerator, GB.")
+    memory_usable_gb: float | None = Field(default=None, gt=0, description="Capacity software can use, GB (defaults to 92% of memory_gb).")
+    memory_type: str = ""
+    mem_bw_tb_s: float = Field(gt=0, description="Memory bandwidth, TB/s.")
+    dense_tflops: dict[Precision, float] = Field(
+        description="Dense (no 2:4 sparsity) tensor peak per precision, TFLOPS.", min_length=1
+    )
+    tdp_watts: float = Field(gt=0, description="Board power per accelerator, W.")
+    scale_up_domain: int = Field(ge=1, description="Accelerators sharing the scale-up fabric.")
+    scale_up_tech: str = ""
+    scale_up_gb_s: float = Field(default=0.0, ge=0, description="Scale-up bandwidth per accelerator, per direction, GB/s.")
+    scale_out_gb_s: float = Field(default=50.0, ge=0, description="Scale-out (NIC) bandwidth per accelerator, per direction, GB/s.")
+    launch_year: int = Field(ge=2015, le=2035)
+
+    @property
+    def usable_memory_gb(self) -> float:
+        return self.memory_usable_gb if self.memory_usable_gb is not None else 0.92 * self.memory_gb
+
+    @property
+    def precisions(self) -> list[str]:
+        return [p for p in PRECISION_ORDER if p in self.dense_tflops]
+
+
+class System(Entry):
+    """A buyable or rentable unit: an 8-GPU HGX node, an NVL72 rack, a workstation."""
+
+    accelerator: str = Field(description="Id of the accelerator this system holds.")
+    kind: Literal["node", "rack", "workstation", "pod", "cloud_instance"] = "node"
+    accelerators_per_system: int = Field(ge=1)
+    default: bool = Field(default=False, description="The system used when only the accelerator is named.")
+    cooling: Cooling
+    system_kw: float = Field(gt=0, description="IT power of one system at load, kW.")
+    max_systems_per_rack: int = Field(default=1, ge=1, description="Systems that fit one rack physically.")
+    scale_up_domain: int | None = Field(default=None, ge=1, description="Accelerators per scale-up domain in this system (defaults to the accelerator's, capped by the system).")
+    procurement: list[Procurement] = Field(default_factory=lambda: ["buy", "rent"], min_length=1)
+    regions: list[str] = Field(default_factory=lambda: ["global"], description="Regions where it can be had; 'global' = everywhere not excluded.")
+    excluded_regions: list[str] = Field(default_factory=list, description="Regions where export rules or sales block it.")
+
+    @property
+    def rack_kw(self) -> float:
+        return self.system_kw * self.max_systems_per_rack
+
+    def available_in(self, region: str) -> bool:
+        r = region.lower()
+        if r in (x.lower() for x in self.excluded_regions):
+            return False
+        regions = [x.lower() for x in self.regions]
+        return "global" in regions or r in regions or r == "global"
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.scale_up_domain is not None and self.scale_up_domain > max(self.accelerators_per_system, 1) * 4096:
+            raise ValueError("scale_up_domain is implausibly large")
+        return self

@@ -1,0 +1,63 @@
+"""LLM architectures: enough of each to count bytes and FLOPs per token."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from advisor.domain.base import Entry, Precision
+
+Attention = Literal["gqa", "mla", "csa_hca", "gqa_sliding"]
+
+
+class LLM(Entry):
+    """An LLM architecture. Kind name in files: [[model]]."""
+
+    developer: str = ""
+    release_date: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
+    architecture: Literal["dense", "moe"]
+    total_params_b: float = Field(gt=0)
+    active_params_b: float = Field(gt=0)
+    layers: int = Field(ge=1)
+    dense_layers: int = Field(default=0, ge=0, description="Leading layers with a dense FFN (MoE models).")
+    hidden_size: int = Field(ge=1)
+    vocab_size: int = Field(default=0, ge=0)
+    max_context: int = Field(ge=1)
+    attention: Attention
+    num_heads: int = Field(ge=1)
+    num_kv_heads: int = Field(default=0, ge=0)
+    head_dim: int = Field(default=0, ge=0)
+    kv_lora_rank: int = Field(default=0, ge=0, description="MLA: compressed KV width.")
+    qk_rope_head_dim: int = Field(default=0, ge=0)
+    sliding_window: int = Field(default=0, ge=0, description="Tokens in a sliding-window layer's cache.")
+    sliding_layers: int = Field(default=0, ge=0, description="Layers that only keep the sliding window.")
+    csa_layers: int = Field(default=0, ge=0, description="DeepSeek V4: layers with compressed sparse attention.")
+    csa_ratio: int = Field(default=0, ge=0, description="Tokens per compressed CSA entry.")
+    csa_top_k: int = Field(default=0, ge=0, description="Compressed entries a CSA query attends to.")
+    hca_layers: int = Field(default=0, ge=0, description="DeepSeek V4: layers with heavily compressed attention.")
+    hca_ratio: int = Field(default=0, ge=0, description="Tokens per compressed HCA entry.")
+    n_routed_experts: int = Field(default=0, ge=0)
+    n_shared_experts: int = Field(default=0, ge=0)
+    experts_per_token: int = Field(default=0, ge=0)
+    moe_intermediate_size: int = Field(default=0, ge=0)
+    mtp_layers: int = Field(default=0, ge=0, description="Multi-token-prediction layers usable for speculative decoding.")
+    precisions: list[Precision] = Field(min_length=1, description="Weight precisions with released or standard checkpoints.")
+    native_precision: Precision
+    kv_bytes_per_token_measured: float | None = Field(default=None, gt=0, description="Whole-model KV bytes per token as measured by a serving stack.")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.active_params_b > self.total_params_b:
+            raise ValueError("active_params_b is larger than total_params_b")
+        if self.architecture == "moe" and not (self.n_routed_experts and self.experts_per_token and self.moe_intermediate_size):
+            raise ValueError("a MoE model needs n_routed_experts, experts_per_token and moe_intermediate_size")
+        if self.attention in ("gqa", "gqa_sliding") and not (self.num_kv_heads and self.head_dim):
+            raise ValueError(f"{self.attention} attention needs num_kv_heads and head_dim")
+        if self.attention == "mla" and not self.kv_lora_rank:
+            raise ValueError("mla attention needs kv_lora_rank")
+        if self.attention == "csa_hca" and not (self.csa_ratio and self.hca_ratio and self.head_dim):
+            raise ValueError("csa_hca attention needs csa_ratio, hca_ratio and head_dim")
+        if self.native_precision not in self.precisions:
+            raise ValueError("native_precision must be one of precisions")
+        return self

@@ -1,0 +1,52 @@
+"""Measured benchmark points: what real stacks did on real hardware."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from advisor.domain.base import Entry, Precision
+
+
+class BenchmarkPoint(Entry):
+    """One measured serving point. Kind name in files: [[benchmark]].
+
+    Two throughput bases exist: InferenceX counts input+output tokens per GPU
+    (`throughput_basis = "total"`), MLPerf counts output tokens only (`"output"`).
+    """
+
+    name: str = ""
+    accelerator: str
+    model: str
+    precision: Precision
+    n_accelerators: int = Field(ge=1)
+    framework: str
+    disaggregated: bool = False
+    prefill_gpus: int | None = Field(default=None, ge=1, description="Disaggregated runs: GPUs doing prefill.")
+    decode_gpus: int | None = Field(default=None, ge=1, description="Disaggregated runs: GPUs doing decode.")
+    scenario: Literal["online", "offline", "server"]
+    throughput_basis: Literal["total", "output"]
+    isl: int = Field(ge=1, description="Input tokens per request (nominal).")
+    osl: int = Field(ge=1, description="Output tokens per request (nominal).")
+    concurrency: int | None = Field(default=None, ge=1, description="Concurrent requests across the whole system.")
+    tok_s_per_gpu: float = Field(gt=0, description="Throughput per GPU on the stated basis, as published.")
+    output_tok_s_per_gpu: float | None = Field(default=None, gt=0)
+    input_tok_s_per_gpu: float | None = Field(default=None, gt=0)
+    tok_s_per_user: float | None = Field(default=None, gt=0, description="Median decode rate per user (1/TPOT).")
+    ttft_s: float | None = Field(default=None, gt=0)
+    spec_decode: Literal["none", "mtp"] = "none"
+    parallelism: str = ""
+    model_as_published: str = ""
+    system_as_published: str = ""
+    calibrate: bool = Field(default=True, description="Use this point to fit the engine.")
+    relative_to: str | None = Field(default=None, description="Id of the point a stated relative figure compares against.")
+    relative: float | None = Field(default=None, gt=0, description="Relative figure as published (this / relative_to).")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.disaggregated and self.calibrate and not (self.prefill_gpus and self.decode_gpus):
+            raise ValueError("a disaggregated point used for calibration needs prefill_gpus and decode_gpus")
+        if (self.relative is None) != (self.relative_to is None):
+            raise ValueError("relative and relative_to go together")
+        return self
