@@ -1,0 +1,1 @@
+"""The numpy engine: memory fit, throughput, TCO, calibration, scoring. Pure functions, no I/O."""
