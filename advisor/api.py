@@ -22,3 +22,279 @@ def load_catalog(
     from advisor.catalog import load_catalog as _load
 
     return _load(overlays, strict=strict, allow_http=allow_http)
+
+
+# --- calibration -------------------------------------------------------------------
+
+CALIBRATION_FILE = "calibration.json"
+
+
+def _calibration_key(catalog: Catalog) -> str:
+    import hashlib
+    import json
+
+    blob = {
+        kind: sorted((e.model_dump_json() for e in catalog.entries[kind].values()))
+        for kind in ("accelerators", "systems", "ecosystems", "models", "benchmarks")
+    }
+    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def calibrate(catalog: Catalog, *, loo: bool = True):
+    """Fit the engine to the catalog's measured points; with leave-one-out errors.
+
+    Returns engine.calibration.CalibrationReport (factors, per-point rows, summary).
+    """
+    from advisor.engine import calibration
+
+    report = calibration.fit(catalog, loo=loo)
+    _store_factors(catalog, report, loo=loo)
+    return report
+
+
+def _store_factors(catalog: Catalog, report, *, loo: bool) -> None:
+    import json
+
+    from advisor.locations import user_cache_dir, write_atomic
+
+    doc = {"key": _calibration_key(catalog), "loo": loo, "factors": report.factors.to_dict(),
+           "summary": report.summary["all"]}
+    try:
+        write_atomic(user_cache_dir() / "calibration" / f"{doc['key']}.json", json.dumps(doc, indent=1))
+    except OSError:
+        pass  # a read-only cache only costs speed
+
+
+def factors(catalog: Catalog):
+    """Fitted factors for this catalog: shipped, cached, or fitted now (without LOO) and cached."""
+    import json
+
+    from advisor.engine.factors import Factors
+    from advisor.locations import builtin_catalog_dir, user_cache_dir
+
+    key = _calibration_key(catalog)
+    for path in (builtin_catalog_dir() / CALIBRATION_FILE, user_cache_dir() / "calibration" / f"{key}.json"):
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if doc.get("key") == key:
+            f = Factors.from_dict(doc["factors"])
+            object.__setattr__(f, "summary", doc.get("summary", {}))
+            return f
+    from advisor.engine import calibration
+
+    report = calibration.fit(catalog, loo=False)
+    _store_factors(catalog, report, loo=False)
+    f = report.factors
+    object.__setattr__(f, "summary", report.summary["all"])
+    return f
+
+
+# --- estimate and frontier ------------------------------------------------------------
+
+def _days_since(release: str, today=None) -> float:
+    from datetime import date
+
+    parts = [int(x) for x in release.split("-")] + [1]
+    rel = date(parts[0], parts[1], parts[2])
+    return float(((today or date.today()) - rel).days)
+
+
+def _grid_for(catalog: Catalog, systems, model, *, isl, osl, precision="auto", spec_decode="auto", accept=None,
+              days_since_release=None, fac=None, layouts=None, batches=None):
+    from advisor.engine import arch as arch_mod
+    from advisor.engine.grid import BATCHES, LAYOUTS, Workload as GridWorkload, evaluate_grid
+    from advisor.engine.hardware import hw_arrays
+
+    fac = fac or factors(catalog)
+    days = _days_since(model.release_date) if days_since_release is None else days_since_release
+    wl = GridWorkload(isl=isl, osl=osl, precision=precision, spec_decode=spec_decode, accept=accept,
+                      days_since_release=max(days, 0.0))
+    hw = hw_arrays(catalog, systems)
+    return evaluate_grid(
+        arch_mod.coeffs(model), hw, wl, fac,
+        layouts=LAYOUTS if layouts is None else layouts, batches=BATCHES if batches is None else batches,
+        kv_reserve=catalog.defaults.kv_reserve_fraction,
+    ), days
+
+
+def _check_workload_shape(isl: int, osl: int) -> None:
+    from advisor.errors import UsageError
+
+    if isl < 1 or osl < 1:
+        raise UsageError("--isl and --osl must be positive token counts")
+
+
+def estimate(
+    catalog: Catalog, *, system: str, model: str, isl: int, osl: int, precision: str = "auto",
+    min_tok_s_per_user: float = 0.0, max_ttft_s: float | None = None, gpus: int | None = None,
+    concurrency: int | None = None, spec_decode: str = "auto", accept: float | None = None,
+    days_since_release: float | None = None, price_tier: str | None = None, usd_per_gpu_hour: float | None = None,
+    utilisation: float | None = None, usd_per_kwh: float | None = None, pue: float | None = None,
+) -> dict:
+    """The best operating point of one model on one system (or the exact one asked for), with costs.
+
+    `system` may be a system id or an accelerator id (its default system). Raises
+    InfeasibleError when nothing fits or the floor cannot be reached.
+    """
+    import numpy as np
+
+    from advisor.engine import select
+    from advisor.errors import InfeasibleError, UsageError
+
+    _check_workload_shape(isl, osl)
+    sysobj = _lookup(catalog, "system_or_accelerator", system)
+    m = _lookup(catalog, "model", model)
+    if (gpus is None) != (concurrency is None):
+        raise UsageError("--gpus and --concurrency go together (they replay one exact operating point)")
+    layouts = batches = None
+    if gpus is not None:
+        if gpus < 1 or concurrency < 1:
+            raise UsageError("--gpus and --concurrency must be at least 1")
+        layouts, batches = np.array([float(gpus)]), np.array([float(concurrency)])
+    grid, days = _grid_for(catalog, [sysobj], m, isl=isl, osl=osl, precision=precision, spec_decode=spec_decode,
+                           accept=accept, days_since_release=days_since_release, layouts=layouts, batches=batches)
+    mask = select.slo_mask(grid, min_tok_s_per_user, max_ttft_s)
+    idx, ok = select.best_per_system(grid, mask)
+    if not ok[0]:
+        raise InfeasibleError(_why_nothing(catalog, grid, sysobj, m, isl, osl, precision, min_tok_s_per_user, max_ttft_s))
+    c = select.cell(grid, 0, int(idx[0]))
+    point, assumptions = _price_point(
+        catalog, sysobj, m, c, isl, osl, grid, days, price_tier=price_tier, usd_per_gpu_hour=usd_per_gpu_hour,
+        utilisation=utilisation, usd_per_kwh=usd_per_kwh, pue=pue,
+        exact=(gpus is not None),
+    )
+    return {"point": point, "assumptions": assumptions}
+
+
+def _lookup(catalog: Catalog, method: str, ident: str):
+    from advisor.domain.catalog import LookupError_
+    from advisor.errors import UsageError
+
+    try:
+        return getattr(catalog, method)(ident)
+    except LookupError_ as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _why_nothing(catalog, grid, sysobj, m, isl, osl, precision, floor, max_ttft) -> str:
+    import numpy as np
+
+    from advisor.engine import select
+
+    fits_any = bool(np.any(grid.valid[0]))
+    if not fits_any:
+        acc = catalog.accelerator(sysobj.accelerator)
+        precs = [p for p in acc.precisions if p in m.precisions and (precision == "auto" or p == precision)]
+        if not precs:
+            return (f"{acc.name} supports {', '.join(acc.precisions) or 'no listed precision'}, "
+                    f"{m.name} is served in {', '.join(m.precisions)}" + (f" (asked: {precision})" if precision != "auto" else ""))
+        if isl + osl > m.max_context:
+            return f"{isl + osl} tokens of context exceed {m.name}'s maximum of {m.max_context}"
+        need = m.total_params_b * 1e9 * {"fp4": 0.5625, "fp8": 1.0, "int8": 1.0, "bf16": 2.0}[precs[0]]
+        g = int(grid.hw.max_gpus[0])
+        cap = g * acc.usable_memory_gb * 1e9
+        return (f"{m.name} {precs[0]} needs {need / 1e12:.2f} TB of weights plus KV cache; "
+                f"{g}x {acc.name} holds {cap / 1e12:.2f} TB usable")
+    best_user = select.max_tok_s_per_user(grid, 0)
+    if best_user < floor:
+        return f"cannot reach {floor:g} tok/s/user: {sysobj.name} peaks at {best_user:.1f} tok/s/user for {m.name} {isl}/{osl}"
+    return f"no operating point meets TTFT <= {max_ttft:g} s at >= {floor:g} tok/s/user on {sysobj.name}"
+
+
+def _price_point(catalog, sysobj, m, c, isl, osl, grid, days, *, price_tier=None, usd_per_gpu_hour=None,
+                 utilisation=None, usd_per_kwh=None, pue=None, exact=False):
+    from advisor.domain.results import Assumption, OperatingPoint
+    from advisor.engine import costs, tco
+
+    d = catalog.defaults
+    fin = costs.FinanceInputs.from_defaults(d, price_tier=price_tier, utilisation=utilisation, usd_per_kwh=usd_per_kwh)
+    used_pue, cooling = costs.pue_for(sysobj, "both", fin)
+    if pue is not None:
+        used_pue = pue
+    assumptions = [
+        Assumption(name="utilisation", value=fin.utilisation, unit="fraction", source="command line" if utilisation else "catalog defaults"),
+        Assumption(name="pue", value=used_pue, unit="", source="command line" if pue else f"catalog defaults ({cooling})"),
+        Assumption(name="usd_per_kwh", value=fin.usd_per_kwh, unit="USD/kWh", source="command line" if usd_per_kwh else "catalog defaults"),
+        Assumption(name="days_since_release", value=days, unit="days", source="computed from today's date"),
+    ]
+    if usd_per_gpu_hour is not None:
+        price = usd_per_gpu_hour
+        assumptions.append(Assumption(name="usd_per_gpu_hour", value=price, unit="USD/GPU-hour", source="command line"))
+    else:
+        pp = costs.any_hourly_price(catalog, sysobj, fin.price_tier)
+        price = pp.usd if pp else None
+        assumptions.append(Assumption(name="usd_per_gpu_hour", value=price, unit="USD/GPU-hour",
+                                      source=f"catalog price {pp.id} ({pp.tier}, {pp.as_of})" if pp else "no price in catalog"))
+    watts = costs.it_watts_per_gpu(sysobj) * used_pue
+    acc = catalog.accelerator(sysobj.accelerator)
+    mode = grid.factors.mode(acc.ecosystem, c["precision"])
+    band = grid.factors.band(acc.ecosystem, c["precision"])
+    measured = _measured_match(catalog, acc.id, m.id, c, isl, osl, exact)
+    out_tps, tot_tps, usr, ttft = c["output_tok_s_per_gpu"], c["total_tok_s_per_gpu"], c["tok_s_per_user"], c["ttft_s"]
+    if measured is not None:
+        mode, band = "measured", 0.0
+        if measured.throughput_basis == "total":
+            tot_tps = measured.tok_s_per_gpu
+            out_tps = measured.output_tok_s_per_gpu or tot_tps * osl / (isl + osl)
+        else:
+            out_tps = measured.output_tok_s_per_gpu or measured.tok_s_per_gpu
+            tot_tps = out_tps * (isl + osl) / osl
+        usr = measured.tok_s_per_user or usr
+        ttft = measured.ttft_s or ttft
+    in_tps = tot_tps - out_tps
+    extra = {}
+    if price is not None:
+        extra = {
+            "usd_per_gpu_hour": price,
+            "usd_per_mtok": float(tco.usd_per_mtok(price, tot_tps, fin.utilisation)),
+            "usd_per_mtok_input": float(tco.split_usd_per_mtok(price, out_tps, in_tps, fin.utilisation)[0]),
+            "usd_per_mtok_output": float(tco.split_usd_per_mtok(price, out_tps, in_tps, fin.utilisation)[1]),
+        }
+    point = OperatingPoint(
+        system=sysobj.id, accelerator=acc.id, model=m.id, isl=isl, osl=osl, precision=c["precision"],
+        gpus_per_replica=c["gpus_per_replica"], batch=c["batch"], spec_decode=c["spec_decode"],
+        output_tok_s_per_gpu=out_tps, total_tok_s_per_gpu=tot_tps, tok_s_per_user=usr, ttft_s=ttft,
+        mem_used_gb_per_gpu=c["mem_used_gb"], fits=c["fits"], bound=c["bound"], mode=mode, error_band_pct=round(band, 1),
+        days_since_release=days, measured_id=measured.id if measured is not None else None,
+        tok_s_per_mw=float(tco.tok_s_per_mw(tot_tps, watts)), joules_per_token=float(tco.joules_per_token(tot_tps, watts)),
+        all_in_watts_per_gpu=watts, **extra,
+    )
+    return point, assumptions
+
+
+def _measured_match(catalog, acc_id, model_id, c, isl, osl, exact):
+    """A calibration point measured at this very setup (same chip, model, precision, lengths, layout, batch)."""
+    for b in catalog.benchmarks.values():
+        if (b.accelerator == acc_id and catalog.model(b.model).id == model_id and b.precision == c["precision"]
+                and b.isl == isl and b.osl == osl and not b.disaggregated and b.calibrate and exact
+                and b.n_accelerators == c["gpus_per_replica"] and b.concurrency == c["batch"]
+                and b.spec_decode == c["spec_decode"]):
+            return b
+    return None
+
+
+def frontier(
+    catalog: Catalog, *, systems: Sequence[str], model: str, isl: int, osl: int, precision: str = "auto",
+    spec_decode: str = "auto", days_since_release: float | None = None, price_tier: str | None = None,
+    usd_per_gpu_hour: float | None = None, utilisation: float | None = None,
+) -> dict:
+    """The Pareto front of (tok/s/user, tok/s/GPU) for each system, in one grid pass."""
+    from advisor.engine import select
+
+    _check_workload_shape(isl, osl)
+    m = _lookup(catalog, "model", model)
+    sys_objs = [_lookup(catalog, "system_or_accelerator", s) for s in systems] if systems else list(catalog.systems.values())
+    grid, days = _grid_for(catalog, sys_objs, m, isl=isl, osl=osl, precision=precision, spec_decode=spec_decode,
+                           days_since_release=days_since_release)
+    fronts, assumptions = {}, None
+    for i, s in enumerate(sys_objs):
+        pts = []
+        for flat in select.front(grid, i):
+            p, assumptions = _price_point(catalog, s, m, select.cell(grid, i, flat), isl, osl, grid, days,
+                                          price_tier=price_tier, usd_per_gpu_hour=usd_per_gpu_hour, utilisation=utilisation)
+            pts.append(p)
+        fronts[s.id] = pts
+    return {"model": m.id, "isl": isl, "osl": osl, "fronts": fronts, "assumptions": assumptions or [],
+            "grid_points": grid.size}

@@ -25,7 +25,14 @@ def simulate(
     speed,  # maturity speed factor (1 = mature), broadcastable
     kv_reserve: float = 0.1,
 ) -> dict[str, np.ndarray]:
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _simulate(**locals())
+
+
+def _simulate(a, *, mem_bw, peak, attn_peak, mem_bytes, domain, up_bw, out_bw, G, prec, spec, B, isl, osl, disagg,
+              bw_eff, fl_eff, t_layer, prec_mult, alpha, attn_eff, pf_eff, accept, imbalance, overlap, speed, kv_reserve):
     f = np.float64
+    peak = np.where(np.asarray(peak) > 0, peak, np.nan)  # unsupported precision: NaN, masked out by the grid
     G = np.asarray(G, dtype=f)
     B = np.asarray(B, dtype=f)
     spec = np.asarray(spec, dtype=f)
@@ -87,7 +94,7 @@ def simulate(
     weights_mem = (a.total_params + spec * a.total_params / a.layers) * wbytes / G
     kv_mem = B * kv_stored_elems(a, isl + osl) * kvb / G
     mem_used = weights_mem + kv_mem
-    fits = mem_used <= mem_bytes * (1.0 - kv_reserve)
+    fits = (mem_used <= mem_bytes * (1.0 - kv_reserve)) & np.isfinite(t_step) & np.isfinite(t_pf)
     return {
         "t_step_s": t_step,
         "t_prefill_s": t_pf,

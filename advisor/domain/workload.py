@@ -1,0 +1,95 @@
+"""What the user asks: traffic classes, demand, datacenter, procurement, score weights."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from advisor.domain.base import Precision, Strict
+
+
+class TrafficClass(Strict):
+    """One kind of request in the mix, with its service-level objectives."""
+
+    name: str = Field(min_length=1, description="Label used in the output, e.g. 'chat'.")
+    model: str = Field(description="Model id (or alias) from the catalog.")
+    isl: int = Field(ge=1, le=4_194_304, description="Input tokens per request.")
+    osl: int = Field(ge=1, le=1_048_576, description="Output tokens per request.")
+    share: float = Field(default=1.0, gt=0, le=1, description="Share of concurrent users (requests in flight) in this class.")
+    min_tok_s_per_user: float = Field(default=0.0, ge=0, description="SLO: minimum decode tokens/s per user (0 = none).")
+    max_ttft_s: float | None = Field(default=None, gt=0, description="SLO: maximum time to first token, seconds.")
+    precision: Literal["auto", "fp4", "fp8", "int8", "bf16"] = "auto"
+    spec_decode: Literal["auto", "none", "mtp"] = "auto"
+
+
+class Demand(Strict):
+    concurrent_users: int | None = Field(default=None, ge=1, description="Peak requests in flight across the mix.")
+    requests_per_s: float | None = Field(default=None, gt=0, description="Peak arrival rate; converted to concurrency with Little's law.")
+    utilisation: float | None = Field(default=None, gt=0, le=1, description="Average load as a fraction of the peak (defaults from the catalog).")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.concurrent_users is None) == (self.requests_per_s is None):
+            raise ValueError("give exactly one of concurrent_users or requests_per_s")
+        return self
+
+
+class Datacenter(Strict):
+    cooling: Literal["air", "liquid", "both"] = "both"
+    max_rack_kw: float = Field(default=150.0, gt=0, description="Power a rack position can draw, kW.")
+    site_mw: float | None = Field(default=None, gt=0, description="All-in power budget of the site, MW.")
+    usd_per_kwh: float | None = Field(default=None, gt=0)
+    pue_air: float | None = Field(default=None, ge=1, le=3)
+    pue_liquid: float | None = Field(default=None, ge=1, le=3)
+    hosting_usd_per_kw_month: float | None = Field(default=None, ge=0)
+    allow_liquid_retrofit: bool = Field(default=False, description="Let liquid-only systems into an air hall at the retrofit cost.")
+    region: str = Field(default="global", description="Where the fleet runs: 'global', 'us', 'eu', 'china', ...")
+
+
+class Procurement(Strict):
+    mode: Literal["buy", "rent", "both"] = "both"
+    horizon_years: float | None = Field(default=None, gt=0, le=15, description="Amortisation / rental horizon (defaults from the catalog).")
+    budget_usd: float | None = Field(default=None, gt=0, description="Cap on capex (buy) or on rent over the horizon.")
+    price_tier: str | None = Field(default=None, description="Rental price tier (defaults from the catalog).")
+    usd_per_gpu_hour: dict[str, float] = Field(default_factory=dict, description="Own $/GPU-hour by system or accelerator id.")
+    usd_per_gpu: dict[str, float] = Field(default_factory=dict, description="Own purchase price per GPU by system or accelerator id.")
+    cost_of_capital: float | None = Field(default=None, ge=0, le=0.5)
+    allowed_vendors: list[str] = Field(default_factory=list)
+    excluded_vendors: list[str] = Field(default_factory=list)
+    allowed_ecosystems: list[str] = Field(default_factory=list)
+    excluded_ecosystems: list[str] = Field(default_factory=list)
+    systems: list[str] = Field(default_factory=list, description="Only consider these systems (empty = all).")
+    days_since_release: float | None = Field(default=None, ge=0, description="Software maturity: days since the models' release (default: from today's date).")
+
+
+class Weights(Strict):
+    """Weights of the score; each penalty is 0 for the best option."""
+
+    cost: float = Field(default=1.0, ge=0)
+    ecosystem_risk: float = Field(default=0.5, ge=0)
+    power: float = Field(default=0.2, ge=0)
+    headroom: float = Field(default=0.1, ge=0)
+    vendor_diversity: float = Field(default=0.05, ge=0)
+
+
+class Workload(Strict):
+    """A whole scenario: the file `advisor recommend` reads."""
+
+    name: str = "workload"
+    description: str = ""
+    classes: list[TrafficClass] = Field(min_length=1)
+    demand: Demand
+    datacenter: Datacenter = Field(default_factory=Datacenter)
+    procurement: Procurement = Field(default_factory=Procurement)
+    weights: Weights = Field(default_factory=Weights)
+
+    @model_validator(mode="after")
+    def _classes(self):
+        names = [c.name for c in self.classes]
+        if len(set(names)) != len(names):
+            raise ValueError("traffic class names must be unique")
+        total = sum(c.share for c in self.classes)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"class shares must add up to 1 (they add up to {total:g})")
+        return self
