@@ -1,0 +1,173 @@
+"""The whole pipeline: sources -> per-file validation -> merge -> references -> defaults -> lint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from advisor.catalog import sources
+from advisor.catalog.lint import lint
+from advisor.catalog.merge import Layer, Merged, merge
+from advisor.catalog.parse import read_text
+from advisor.catalog.references import check_references
+from advisor.catalog.validate import problems_from_error, validate_text
+from advisor.domain import Catalog, Defaults
+from advisor.errors import AdvisorError, CatalogError, Problem, display_path
+
+
+@dataclass
+class Outcome:
+    """What one load found: the catalog (None when there are errors), errors, warnings."""
+
+    catalog: Catalog | None
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    files_by_layer: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _read_layer(label: str, files: list[Path]) -> Layer:
+    layer = Layer(label)
+    for path in files:
+        origin = display_path(path)
+        text, problems = read_text(path, origin)
+        if text is None:
+            parsed = validate_text("", origin)
+            parsed.problems.extend(problems)
+        else:
+            parsed = validate_text(text, origin)
+        layer.files.append(parsed)
+    return layer
+
+
+def _defaults(merged: Merged) -> tuple[Defaults | None, list[Problem]]:
+    if merged.defaults_raw is None:
+        where = merged.layers[-1] if merged.layers else None
+        return None, [Problem(None, "defaults", f"no [defaults] table in any catalog layer ({', '.join(merged.layers) or where})")]
+    site = merged.defaults_site
+    try:
+        return Defaults.model_validate(merged.defaults_raw, strict=True), []
+    except ValidationError as exc:
+        def locate(loc):
+            return site.line_of(loc[0]) if loc and isinstance(loc[0], str) else site.line
+
+        problems = problems_from_error(exc, Defaults, origin=site.file, label="defaults", locate=locate)
+        return None, problems
+
+
+def collect(
+    overlays: Sequence[str | Path] = (), *, strict: bool = False, allow_http: bool = False, builtin: bool = True,
+    quiet_builtin_seeds: bool = False,
+) -> Outcome:
+    """Load everything and collect every problem; raises only for a source it cannot reach.
+
+    With `quiet_builtin_seeds`, lint on the built-in catalog's `calibrate = false` points
+    (known, deliberately kept seed claims) is not reported; `catalog validate` reports it.
+    """
+    layers: list[Layer] = []
+    problems: list[Problem] = []
+    if builtin:
+        files, missing = sources.builtin_files()
+        problems += missing
+        layers.append(_read_layer(sources.BUILTIN_LABEL, files))
+    for source in overlays:
+        label, files, missing = sources.overlay_files(source, allow_http=allow_http)
+        problems += missing
+        layers.append(_read_layer(label, files))
+    for layer in layers:
+        for parsed in layer.files:
+            problems += parsed.problems
+    merged = merge(layers)
+    problems += merged.problems
+    problems += check_references(merged)
+    defaults, bad_defaults = _defaults(merged)
+    problems += bad_defaults
+
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    for finding in lint(merged):
+        if quiet_builtin_seeds and not finding.escalate and merged.provenance.get(finding.entry) == sources.BUILTIN_LABEL:
+            continue
+        if strict and finding.escalate:
+            p = finding.problem
+            errors.append(Problem(p.file, p.key, p.message, p.line, severity="error"))
+        else:
+            warnings.append(finding.problem)
+
+    files_by_layer = {layer.label: {f.file for f in layer.files} for layer in layers}
+    if errors or defaults is None:
+        return Outcome(None, errors, warnings, files_by_layer)
+    catalog = Catalog(
+        entries=merged.entries, defaults=defaults, provenance=merged.provenance, layers=tuple(merged.layers),
+    )
+    return Outcome(catalog, errors, warnings, files_by_layer)
+
+
+def load_catalog(
+    overlays: Sequence[str | Path] = (), *, strict: bool = False, allow_http: bool = False, builtin: bool = True,
+) -> tuple[Catalog, list[Problem]]:
+    """The built-in catalog merged with overlays (files, folders, URLs) in order, last wins by id.
+
+    Returns the catalog and its lint warnings. Raises CatalogError listing every error;
+    with `strict`, lint findings are errors (except on `calibrate = false` benchmarks).
+    Lint on the built-in catalog's own `calibrate = false` points is left out here (known
+    seed claims, reported by `validate_paths`); on overlay points it is returned.
+    """
+    outcome = collect(overlays, strict=strict, allow_http=allow_http, builtin=builtin, quiet_builtin_seeds=True)
+    if outcome.catalog is None:
+        n = len(outcome.errors)
+        raise CatalogError(outcome.errors, summary=f"{n} problem{'s' if n != 1 else ''} in the catalog; nothing was loaded")
+    return outcome.catalog, outcome.warnings
+
+
+def _is_builtin(source: str | Path) -> bool:
+    if sources.is_url(source):
+        return False
+    try:
+        return Path(source).resolve() == sources.locations.builtin_catalog_dir().resolve()
+    except OSError:
+        return False
+
+
+def validate_paths(
+    paths: Sequence[str | Path], *, strict: bool = False, allow_http: bool = False,
+) -> list[Problem]:
+    """Every problem (errors and warnings) in each path, validated as an overlay on the built-in catalog.
+
+    Problems in the built-in catalog itself are reported only when an overlay causes them
+    (e.g. an overlay accelerator whose new TDP no longer fits a built-in system). The
+    built-in folder itself, given as a path, is validated on its own.
+    """
+    baseline: set[str] = set()
+    baseline_errors = 0
+    if any(not _is_builtin(p) for p in paths):
+        base = collect((), strict=strict)
+        baseline = {p.format() for p in base.errors + base.warnings}
+        baseline_errors = len(base.errors)
+    out: list[Problem] = []
+    seen: set[str] = set()
+    if baseline_errors:
+        out.append(Problem(None, None, f"the built-in catalog itself has {baseline_errors} error(s); "
+                                       "run `advisor catalog validate` on its folder to see them"))
+    for path in paths:
+        own = _is_builtin(path)
+        try:
+            outcome = collect([path], strict=strict, allow_http=allow_http, builtin=not own)
+        except AdvisorError as exc:
+            found = [Problem(str(path), None, line) for line in exc.lines()]
+            if isinstance(exc, CatalogError):
+                found = exc.problems
+        else:
+            mine = set().union(*[f for label, f in outcome.files_by_layer.items() if label != sources.BUILTIN_LABEL] or [set()])
+            found = [
+                p for p in outcome.errors + outcome.warnings
+                if own or p.file in mine or p.format() not in baseline
+            ]
+        for p in found:
+            text = p.format()
+            if text not in seen:
+                seen.add(text)
+                out.append(p)
+    return out

@@ -1,0 +1,1 @@
+"""Renders domain results for people and programs: JSON, rich tables, CSV, Markdown. No Textual."""
