@@ -93,30 +93,10 @@ def factors(catalog: Catalog):
 
 # --- estimate and frontier ------------------------------------------------------------
 
-def _days_since(release: str, today=None) -> float:
-    from datetime import date
+def _grid_for(catalog: Catalog, systems, model, *, fac=None, **kw):
+    from advisor.engine.build import grid_for
 
-    parts = [int(x) for x in release.split("-")] + [1]
-    rel = date(parts[0], parts[1], parts[2])
-    return float(((today or date.today()) - rel).days)
-
-
-def _grid_for(catalog: Catalog, systems, model, *, isl, osl, precision="auto", spec_decode="auto", accept=None,
-              days_since_release=None, fac=None, layouts=None, batches=None):
-    from advisor.engine import arch as arch_mod
-    from advisor.engine.grid import BATCHES, LAYOUTS, Workload as GridWorkload, evaluate_grid
-    from advisor.engine.hardware import hw_arrays
-
-    fac = fac or factors(catalog)
-    days = _days_since(model.release_date) if days_since_release is None else days_since_release
-    wl = GridWorkload(isl=isl, osl=osl, precision=precision, spec_decode=spec_decode, accept=accept,
-                      days_since_release=max(days, 0.0))
-    hw = hw_arrays(catalog, systems)
-    return evaluate_grid(
-        arch_mod.coeffs(model), hw, wl, fac,
-        layouts=LAYOUTS if layouts is None else layouts, batches=BATCHES if batches is None else batches,
-        kv_reserve=catalog.defaults.kv_reserve_fraction,
-    ), days
+    return grid_for(catalog, systems, model, fac or factors(catalog), **kw)
 
 
 def _check_workload_shape(isl: int, osl: int) -> None:
@@ -298,3 +278,92 @@ def frontier(
         fronts[s.id] = pts
     return {"model": m.id, "isl": isl, "osl": osl, "fronts": fronts, "assumptions": assumptions or [],
             "grid_points": grid.size}
+
+
+# --- recommendations -------------------------------------------------------------------
+
+def load_workload(path, *, sets: Sequence[str] = ()):
+    """A workload TOML file (with --set overrides) as a domain Workload; InputError on problems."""
+    from advisor.catalog.documents import load_document
+    from advisor.domain.workload import Workload
+
+    return load_document(path, Workload, sets=list(sets))
+
+
+def workload_from_dict(data: dict, *, sets: Sequence[str] = (), origin: str = "<workload>"):
+    from advisor.catalog.documents import validate_data
+    from advisor.domain.workload import Workload
+
+    return validate_data(dict(data), Workload, origin=origin, sets=list(sets))
+
+
+def recommend(catalog: Catalog, workload, *, top: int | None = None, fac=None):
+    """Rank sized, costed options for a workload; returns domain.results.Recommendation.
+
+    Never raises for infeasibility: an empty `options` list comes with every exclusion.
+    """
+    from advisor.domain.results import Assumption, Recommendation
+    from advisor.engine import costs
+    from advisor.engine import recommend as rec
+    from advisor.engine.build import grid_for
+
+    fac = fac or factors(catalog)
+    wl, d = workload, catalog.defaults
+    for tc in wl.classes:
+        _lookup(catalog, "model", tc.model)
+    pr, dc = wl.procurement, wl.datacenter
+    fin = costs.FinanceInputs.from_defaults(
+        d, years=pr.horizon_years, cost_of_capital=pr.cost_of_capital, usd_per_kwh=dc.usd_per_kwh,
+        pue_air=dc.pue_air, pue_liquid=dc.pue_liquid, hosting_usd_per_kw_month=dc.hosting_usd_per_kw_month,
+        utilisation=wl.demand.utilisation, price_tier=pr.price_tier,
+    )
+    ctx = rec.Context(catalog=catalog, workload=wl, factors=fac, fin=fin, hall=dc.cooling)
+    systems = [_lookup(catalog, "system_or_accelerator", s) for s in pr.systems] if pr.systems else list(catalog.systems.values())
+    kept, excluded = rec.prefilter(ctx, systems)
+    grids = {}
+    if kept:
+        for tc in wl.classes:
+            grids[tc.name] = grid_for(
+                catalog, kept, catalog.model(tc.model), fac, isl=tc.isl, osl=tc.osl, precision=tc.precision,
+                spec_decode=tc.spec_decode, days_since_release=pr.days_since_release,
+            )
+        options, more = rec.recommend(ctx, kept, grids, top=top)
+    else:
+        options, more = [], []
+    src = lambda given, what="workload": what if given is not None else "catalog defaults"  # noqa: E731
+    assumptions = [
+        Assumption(name="amortisation_years", value=fin.years, unit="years", source=src(pr.horizon_years)),
+        Assumption(name="cost_of_capital", value=fin.cost_of_capital, unit="per year", source=src(pr.cost_of_capital)),
+        Assumption(name="residual_fraction", value=fin.residual_fraction, unit="fraction", source="catalog defaults"),
+        Assumption(name="maintenance_fraction_per_year", value=fin.maintenance_fraction_per_year, unit="fraction", source="catalog defaults"),
+        Assumption(name="install_fraction", value=fin.install_fraction, unit="fraction of capex", source="catalog defaults"),
+        Assumption(name="usd_per_kwh", value=fin.usd_per_kwh, unit="USD/kWh", source=src(dc.usd_per_kwh)),
+        Assumption(name="pue_air", value=fin.pue_air, unit="", source=src(dc.pue_air)),
+        Assumption(name="pue_liquid", value=fin.pue_liquid, unit="", source=src(dc.pue_liquid)),
+        Assumption(name="hosting_usd_per_kw_month", value=fin.hosting_usd_per_kw_month, unit="USD/kW-month", source=src(dc.hosting_usd_per_kw_month)),
+        Assumption(name="liquid_retrofit_usd_per_kw", value=fin.liquid_retrofit_usd_per_kw, unit="USD/kW", source="catalog defaults"),
+        Assumption(name="utilisation", value=fin.utilisation, unit="fraction of peak", source=src(wl.demand.utilisation)),
+        Assumption(name="price_tier", value=fin.price_tier, unit="", source=src(pr.price_tier)),
+        Assumption(name="mtp_acceptance", value=round(fac.shared["accept"], 3), unit="fraction", source="calibration fit"),
+    ] + [
+        Assumption(name=f"days_since_release.{tc.name}", value=grids[tc.name][1] if tc.name in grids else None,
+                   unit="days", source=src(pr.days_since_release, "workload") if pr.days_since_release is not None else "today's date")
+        for tc in wl.classes
+    ]
+    return Recommendation(
+        workload=wl.model_dump(mode="json"), assumptions=assumptions, options=options,
+        excluded=sorted(excluded + more, key=lambda e: (e.constraint, e.system, e.procurement)),
+        catalog=list(catalog.layers), calibration=dict(getattr(fac, "summary", {}) or {}),
+    )
+
+
+def recommendation_schema() -> dict:
+    from advisor.domain.results import Recommendation
+
+    return Recommendation.model_json_schema()
+
+
+def workload_schema() -> dict:
+    from advisor.domain.workload import Workload
+
+    return Workload.model_json_schema()

@@ -1,0 +1,151 @@
+"""User documents (workload, fleets, sweep files) -> domain models, with file, line and key in every problem.
+
+Shares the catalog's TOML vocabulary and line locating. `--set key.path=value` overrides
+any field before validation.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from advisor.catalog.locate import Locator
+from advisor.catalog.parse import parse_toml, read_text
+from advisor.catalog.words import did_you_mean, message_for, show_value
+from advisor.errors import InputError, Problem, UsageError, display_path
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_set(assignment: str) -> tuple[list[str], object]:
+    """`datacenter.cooling=air` -> (['datacenter', 'cooling'], 'air'); values are TOML when they parse."""
+    if "=" not in assignment:
+        raise UsageError(f"--set {assignment!r}: expected KEY.PATH=VALUE")
+    key, raw = assignment.split("=", 1)
+    path = [p for p in key.strip().split(".") if p]
+    if not path:
+        raise UsageError(f"--set {assignment!r}: empty key")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return path, value
+
+
+def apply_sets(data: dict, sets: list[str]) -> dict:
+    """Apply overrides in order; list items are addressed by index or by their `name`."""
+    for assignment in sets:
+        path, value = parse_set(assignment)
+        node = data
+        for i, part in enumerate(path[:-1]):
+            nxt = _child(node, part, assignment)
+            if nxt is None:
+                nxt = {}
+                node[part] = nxt
+            node = nxt
+        last = path[-1]
+        if isinstance(node, list):
+            idx = _index(node, last, assignment)
+            node[idx] = value
+        else:
+            node[last] = value
+    return data
+
+
+def _index(items: list, part: str, assignment: str) -> int:
+    if part.isdigit() and int(part) < len(items):
+        return int(part)
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == part:
+            return i
+    names = [str(x.get("name")) for x in items if isinstance(x, dict)]
+    raise UsageError(f"--set {assignment!r}: no item {part!r}.{did_you_mean(part, names)}")
+
+
+def _child(node, part: str, assignment: str):
+    if isinstance(node, list):
+        return node[_index(node, part, assignment)]
+    if not isinstance(node, dict):
+        raise UsageError(f"--set {assignment!r}: {part!r} is inside a value, not a table")
+    return node.get(part)
+
+
+def load_document(path: Path | str, model: type[M], *, sets: list[str] = (), table_name: str = "") -> M:
+    """Read, override, validate. Raises InputError naming file, line and key for every problem."""
+    p = Path(path)
+    origin = display_path(p)
+    if not p.is_file():
+        raise InputError([Problem(origin, None, "no such file" if not p.exists() else "not a file")])
+    text, problems = read_text(p, origin)
+    if problems:
+        raise InputError(problems)
+    data, problems = parse_toml(text, origin)
+    if problems:
+        raise InputError(problems)
+    return validate_data(data, model, origin=origin, text=text, sets=list(sets))
+
+
+def validate_data(data: dict, model: type[M], *, origin: str, text: str = "", sets: list[str] = ()) -> M:
+    data = apply_sets(data, list(sets)) if sets else data
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, model, origin, text)) from None
+
+
+def problems_from(exc: ValidationError, model: type[BaseModel], origin: str, text: str) -> list[Problem]:
+    loc_lines = Locator(text) if text else None
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        key = _dotted(loc)
+        msg = message_for(err)
+        if err["type"] == "extra_forbidden":
+            holder = _fields_at(model, loc[:-1])
+            msg = f"unknown key {str(loc[-1])!r}.{did_you_mean(str(loc[-1]), holder)}"
+        elif err["type"] == "missing":
+            msg = f"missing required field {str(loc[-1])!r}"
+        elif "input" in err and not isinstance(err["input"], (dict, list)):
+            msg = f"{msg} (got {show_value(err['input'])})"
+        out.append(Problem(origin, key or None, msg, _line(loc_lines, loc)))
+    return out
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def _line(loc_lines: Locator | None, loc: tuple) -> int | None:
+    if loc_lines is None or not loc:
+        return None
+    head = str(loc[0])
+    if len(loc) > 1 and isinstance(loc[1], int):
+        return loc_lines.key_line(head, loc[1], tuple(loc[2:])) or loc_lines.top_level_line(head)
+    if len(loc) > 1:
+        return loc_lines.key_line(head, None, tuple(loc[1:])) or loc_lines.top_level_line(head)
+    return loc_lines.top_level_line(head)
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    import typing
+
+    current = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return []
+        cands = [field.annotation, *typing.get_args(field.annotation)]
+        cands += [a for c in cands for a in typing.get_args(c)]
+        nested = [c for c in cands if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            return []
+        current = nested[0]
+    return list(current.model_fields)

@@ -1,0 +1,34 @@
+"""Domain objects -> an evaluated grid (the one place that wires arch, hardware and factors)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from advisor.domain import LLM, Catalog, System
+from advisor.engine import arch as arch_mod
+from advisor.engine.factors import Factors
+from advisor.engine.grid import BATCHES, LAYOUTS, Grid, Workload, evaluate_grid
+from advisor.engine.hardware import hw_arrays
+
+
+def days_since(release: str, today: date | None = None) -> float:
+    parts = [int(x) for x in release.split("-")] + [1]
+    rel = date(parts[0], parts[1], parts[2])
+    return float(((today or date.today()) - rel).days)
+
+
+def grid_for(
+    catalog: Catalog, systems: list[System], model: LLM, fac: Factors, *, isl: int, osl: int, precision: str = "auto",
+    spec_decode: str = "auto", accept: float | None = None, days_since_release: float | None = None,
+    layouts=None, batches=None,
+) -> tuple[Grid, float]:
+    """The grid of one model on these systems, and the days since release it assumed."""
+    days = days_since(model.release_date) if days_since_release is None else days_since_release
+    wl = Workload(isl=isl, osl=osl, precision=precision, spec_decode=spec_decode, accept=accept,
+                  days_since_release=max(days, 0.0))
+    grid = evaluate_grid(
+        arch_mod.coeffs(model), hw_arrays(catalog, systems), wl, fac,
+        layouts=LAYOUTS if layouts is None else layouts, batches=BATCHES if batches is None else batches,
+        kv_reserve=catalog.defaults.kv_reserve_fraction,
+    )
+    return grid, days
