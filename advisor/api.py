@@ -246,6 +246,8 @@ def _price_point(catalog, sysobj, m, c, isl, osl, grid, days, *, price_tier=None
 
 def _measured_match(catalog, acc_id, model_id, c, isl, osl, exact):
     """A calibration point measured at this very setup (same chip, model, precision, lengths, layout, batch)."""
+    if not exact:
+        return None  # only an exact replay (--gpus/--concurrency) can match; skip the scan per front point
     for b in catalog.benchmarks.values():
         if (b.accelerator == acc_id and catalog.model(b.model).id == model_id and b.precision == c["precision"]
                 and b.isl == isl and b.osl == osl and not b.disaggregated and b.calibrate and exact
@@ -258,7 +260,7 @@ def _measured_match(catalog, acc_id, model_id, c, isl, osl, exact):
 def frontier(
     catalog: Catalog, *, systems: Sequence[str], model: str, isl: int, osl: int, precision: str = "auto",
     spec_decode: str = "auto", days_since_release: float | None = None, price_tier: str | None = None,
-    usd_per_gpu_hour: float | None = None, utilisation: float | None = None,
+    usd_per_gpu_hour: float | None = None, utilisation: float | None = None, accept: float | None = None,
 ) -> dict:
     """The Pareto front of (tok/s/user, tok/s/GPU) for each system, in one grid pass."""
     from advisor.engine import select
@@ -267,7 +269,7 @@ def frontier(
     m = _lookup(catalog, "model", model)
     sys_objs = [_lookup(catalog, "system_or_accelerator", s) for s in systems] if systems else list(catalog.systems.values())
     grid, days = _grid_for(catalog, sys_objs, m, isl=isl, osl=osl, precision=precision, spec_decode=spec_decode,
-                           days_since_release=days_since_release)
+                           accept=accept, days_since_release=days_since_release)
     fronts, assumptions = {}, None
     for i, s in enumerate(sys_objs):
         pts = []

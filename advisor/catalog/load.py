@@ -115,7 +115,14 @@ def load_catalog(
     Lint on the built-in catalog's own `calibrate = false` points is left out here (known
     seed claims, reported by `validate_paths`); on overlay points it is returned.
     """
+    from advisor.catalog import snapshot
+
+    snap_key = snapshot.key(overlays, strict) if builtin else None
+    if snap_key and (cached := snapshot.read(snap_key)) is not None:
+        return cached
     outcome = collect(overlays, strict=strict, allow_http=allow_http, builtin=builtin, quiet_builtin_seeds=True)
+    if outcome.catalog is not None and snap_key:
+        snapshot.write(snap_key, (outcome.catalog, outcome.warnings))
     if outcome.catalog is None:
         n = len(outcome.errors)
         raise CatalogError(outcome.errors, summary=f"{n} problem{'s' if n != 1 else ''} in the catalog; nothing was loaded")

@@ -1,0 +1,51 @@
+"""`advisor recommend`: the main job, headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from advisor.cli.common import add_catalog_args, add_format_arg, emit, load_catalog_from_args, resolve_format
+from advisor.errors import ExitCode
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "recommend", help="rank accelerators for a workload file (table, JSON, CSV, Markdown)",
+        description="Size, cost and rank every system for a workload; explain each rank and every exclusion. "
+                    "Exit 0 when options exist, 3 when none meets the constraints, 2 for bad input.",
+    )
+    p.add_argument("workload", nargs="?", metavar="WORKLOAD.toml", help="workload file (see examples/workloads/)")
+    add_format_arg(p)
+    p.add_argument("--top", type=int, default=None, metavar="N", help="show only the best N options")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY.PATH=VALUE",
+                   help="override a workload field, e.g. --set datacenter.cooling=air (repeatable)")
+    p.add_argument("--schema", action="store_true", help="print the JSON Schema of the output and exit")
+    p.add_argument("--schema-input", action="store_true", help="print the JSON Schema of the workload file and exit")
+    add_catalog_args(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from advisor import api
+    from advisor.errors import UsageError
+
+    if args.schema or args.schema_input:
+        emit(json.dumps(api.recommendation_schema() if args.schema else api.workload_schema(), indent=2))
+        return ExitCode.OK
+    if not args.workload:
+        raise UsageError("recommend needs a WORKLOAD.toml (try examples/workloads/deepseek_v4_chat.toml)")
+    if args.top is not None and args.top < 1:
+        raise UsageError("--top must be at least 1")
+    workload = api.load_workload(args.workload, sets=args.sets)
+    catalog = load_catalog_from_args(args)
+    rec = api.recommend(catalog, workload, top=args.top)
+    from advisor.report.recommendation import RENDERERS
+
+    emit(RENDERERS[resolve_format(args)](rec))
+    if not rec.options:
+        from advisor.cli import error
+
+        error(f"no option meets the constraints ({len(rec.excluded)} exclusions listed)")
+        return ExitCode.INFEASIBLE
+    return ExitCode.OK
