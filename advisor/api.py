@@ -29,7 +29,22 @@ def load_catalog(
 CALIBRATION_FILE = "calibration.json"
 
 
+_KEYS: dict[int, tuple[Catalog, str]] = {}
+
+
 def _calibration_key(catalog: Catalog) -> str:
+    """A hash of everything the fit depends on (memoised per catalog object)."""
+    hit = _KEYS.get(id(catalog))
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    key = _compute_calibration_key(catalog)
+    if len(_KEYS) > 8:
+        _KEYS.clear()
+    _KEYS[id(catalog)] = (catalog, key)
+    return key
+
+
+def _compute_calibration_key(catalog: Catalog) -> str:
     import hashlib
     import json
 
