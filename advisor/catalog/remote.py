@@ -295,7 +295,9 @@ def _validate(temp: Path, url: str, *, cross_check: bool) -> list[str]:
     if errors or outcome.catalog is None:
         errors = errors or [Problem(url, None, "the catalog did not load as an overlay on the built-in catalog")]
         raise CatalogError(errors, summary=_rejected(url, len(errors)))
-    return [renamed(p).format().removeprefix("warning: ") for p in outcome.warnings]
+    # Lint warnings about this file only; the built-in catalog's own are not news here.
+    mine = [renamed(p) for p in outcome.warnings]
+    return [p.format().removeprefix("warning: ") for p in mine if p.file == url]
 
 
 def _rejected(url: str, n: int) -> str:
@@ -423,12 +425,12 @@ def resolve(
             return cached.path
         if cached is not None:
             raise RemoteError(
-                f"the cached copy of {name} ({url}) cannot be used ({cached.detail}) "
+                f"the cached copy of {name} cannot be used ({cached.detail}) "
                 f"and fetching it again failed: {reason}"
             ) from None
         if isinstance(exc, CatalogError):
             raise
-        raise RemoteError(f"cannot fetch the catalog at {url} and there is no cached copy: {reason}") from None
+        raise RemoteError(f"{reason}; there is no cached copy to fall back on") from None
     if cached is not None and not cached.usable:
         warn(f"the cached copy of {name} was damaged ({cached.detail}); fetched it again")
     return outcome.path
