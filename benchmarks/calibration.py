@@ -1,0 +1,77 @@
+"""How accurate is the engine? Fits the built-in catalog's measured points and prints the error summary.
+
+    python benchmarks/calibration.py [--no-loo] [--catalog PATH ...]
+
+Fit, then leave-one-out (each point refitted without itself, then predicted: ~40 s on the
+built-in catalog). Errors are |predicted / measured - 1| of tok/s/GPU on each point's own basis.
+Does not write the calibration cache (calls the engine directly, not api.calibrate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-loo", action="store_true", help="fit only")
+    ap.add_argument("--catalog", action="append", default=[], help="overlay catalog file or folder")
+    ap.add_argument("--worst", type=int, default=8, help="list this many worst leave-one-out points")
+    args = ap.parse_args()
+
+    from advisor import api
+    from advisor.cli.engine_cmd import SUMMARY_COLUMNS, summary_with_fit_2x, fmt, natural_parameters
+    from advisor.engine import calibration
+    from advisor.report.table import render_table
+
+    catalog, _ = api.load_catalog(args.catalog)
+    used, excluded = calibration.usable_points(catalog)
+    t0 = time.perf_counter()
+    fit_only = calibration.fit(catalog, loo=False)
+    t_fit = time.perf_counter() - t0
+    report = fit_only
+    t_loo = None
+    if not args.no_loo:
+        print(f"leave-one-out over {len(used)} points...", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+        report = calibration.fit(catalog, loo=True)
+        t_loo = time.perf_counter() - t0 - t_fit
+
+    summary = summary_with_fit_2x(report)
+    print(f"calibration benchmark: {len(used)} measured points fitted, {len(excluded)} left out; "
+          f"fit {t_fit:.2f} s" + (f", leave-one-out {t_loo:.1f} s" if t_loo is not None else " (no LOO)"))
+    groups = [("all", summary["all"])]
+    groups += [(f"ecosystem {k}", v) for k, v in summary["per_ecosystem"].items()]
+    groups += [(f"vendor {k}", v) for k, v in summary["per_vendor"].items()]
+    rows = [[name] + [fmt(block.get(key)) for _, key in SUMMARY_COLUMNS[1:]] for name, block in groups]
+    print(render_table([h for h, _ in SUMMARY_COLUMNS], rows, title="absolute error of tok/s/GPU, percent",
+                       numeric=[False] + [True] * (len(SUMMARY_COLUMNS) - 1), tty=False))
+    a = summary["all"]
+    if a.get("loo_worst_ratio"):
+        print(f"LOO p80 {fmt(a['loo_p80_abs_error_pct'])}%, worst ratio {a['loo_worst_ratio']:.2f}x; "
+              f"error bands used for estimates (LOO p80 per ecosystem): "
+              + ", ".join(f"{k} ±{v:.1f}%" for k, v in sorted(report.factors.error_band_pct.items())))
+    if t_loo is not None and args.worst:
+        worst = sorted((r for r in report.rows if r["loo_error_pct"] is not None),
+                       key=lambda r: -abs(r["loo_error_pct"]))[: args.worst]
+        print(render_table(
+            ["id", "accelerator", "model", "precision", "isl/osl", "measured_tok_s_per_gpu", "loo_tok_s_per_gpu",
+             "loo_error_pct"],
+            [[r["id"], r["accelerator"], r["model"], r["precision"], f"{r['isl']}/{r['osl']}",
+              fmt(r["measured_tok_s_per_gpu"]), fmt(r["loo_tok_s_per_gpu"]), f"{r['loo_error_pct']:+.1f}"] for r in worst],
+            title=f"worst {len(worst)} leave-one-out points", tty=False,
+            numeric=[False] * 5 + [True] * 3,
+        ))
+    params = natural_parameters(report.factors)
+    print(render_table(["parameter", "value"], [[k, f"{v:.4g}"] for k, v in params.items()],
+                       title="fitted parameters", numeric=[False, True], tty=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
