@@ -199,7 +199,7 @@ def _why_nothing(catalog, grid, sysobj, m, isl, osl, precision, floor, max_ttft)
 
 
 def _price_point(catalog, sysobj, m, c, isl, osl, grid, days, *, price_tier=None, usd_per_gpu_hour=None,
-                 utilisation=None, usd_per_kwh=None, pue=None, exact=False):
+                 utilisation=None, usd_per_kwh=None, pue=None, exact=False, _prices=None):
     from advisor.domain.results import Assumption, OperatingPoint
     from advisor.engine import costs, tco
 
@@ -218,7 +218,13 @@ def _price_point(catalog, sysobj, m, c, isl, osl, grid, days, *, price_tier=None
         price = usd_per_gpu_hour
         assumptions.append(Assumption(name="usd_per_gpu_hour", value=price, unit="USD/GPU-hour", source="command line"))
     else:
-        pp = costs.any_hourly_price(catalog, sysobj, fin.price_tier)
+        key = (sysobj.id, fin.price_tier)
+        if _prices is not None and key in _prices:
+            pp = _prices[key]
+        else:
+            pp = costs.any_hourly_price(catalog, sysobj, fin.price_tier)
+            if _prices is not None:
+                _prices[key] = pp
         price = pp.usd if pp else None
         assumptions.append(Assumption(name="usd_per_gpu_hour", value=price, unit="USD/GPU-hour",
                                       source=f"catalog price {pp.id} ({pp.tier}, {pp.as_of})" if pp else "no price in catalog"))
@@ -285,12 +291,13 @@ def frontier(
     sys_objs = [_lookup(catalog, "system_or_accelerator", s) for s in systems] if systems else list(catalog.systems.values())
     grid, days = _grid_for(catalog, sys_objs, m, isl=isl, osl=osl, precision=precision, spec_decode=spec_decode,
                            accept=accept, days_since_release=days_since_release)
-    fronts, assumptions = {}, None
+    fronts, assumptions, prices = {}, None, {}
     for i, s in enumerate(sys_objs):
         pts = []
         for flat in select.front(grid, i):
             p, assumptions = _price_point(catalog, s, m, select.cell(grid, i, flat), isl, osl, grid, days,
-                                          price_tier=price_tier, usd_per_gpu_hour=usd_per_gpu_hour, utilisation=utilisation)
+                                          price_tier=price_tier, usd_per_gpu_hour=usd_per_gpu_hour, utilisation=utilisation,
+                                          _prices=prices)
             pts.append(p)
         fronts[s.id] = pts
     return {"model": m.id, "isl": isl, "osl": osl, "fronts": fronts, "assumptions": assumptions or [],
