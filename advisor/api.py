@@ -141,6 +141,8 @@ def estimate(
     _check_workload_shape(isl, osl)
     sysobj = _lookup(catalog, "system_or_accelerator", system)
     m = _lookup(catalog, "model", model)
+    if spec_decode == "mtp" and not m.mtp_layers:
+        raise UsageError(f"{m.name} has no MTP layers, so --spec-decode mtp cannot apply (use none or auto)")
     if (gpus is None) != (concurrency is None):
         raise UsageError("--gpus and --concurrency go together (they replay one exact operating point)")
     layouts = batches = None
