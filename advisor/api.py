@@ -393,3 +393,9 @@ def workload_schema() -> dict:
     from advisor.domain.workload import Workload
 
     return Workload.model_json_schema()
+
+
+from advisor.api_fleet import (  # noqa: E402,F401  fleets and sweeps (issue 5)
+    check_sweep_size, compare_fleets, fleets_schema, load_fleets, load_sweep, merge_sweeps,
+    sweep, sweep_chunks, sweep_schema,
+)
