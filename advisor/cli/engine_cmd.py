@@ -63,11 +63,11 @@ def _fraction(text: str) -> float:
 
 def parse_spec_decode(text: str) -> tuple[str, float | None]:
     """'none' | 'auto' | 'mtp' | 'mtp:RATE' -> (mode, acceptance rate or None)."""
-    mode, _, rate = text.strip().lower().partition(":")
+    mode, colon, rate = text.strip().lower().partition(":")
     if mode not in ("none", "auto", "mtp"):
         raise argparse.ArgumentTypeError(f"expected none, auto, mtp or mtp:ACCEPT_RATE, got {text!r}")
     if not rate:
-        if _:
+        if colon:
             raise argparse.ArgumentTypeError(f"missing acceptance rate after 'mtp:' in {text!r}")
         return mode, None
     if mode != "mtp":

@@ -1,0 +1,1 @@
+"""Screens of the advisor TUI, one per module."""

@@ -1,0 +1,124 @@
+"""Browse the catalog: accelerators, systems, ecosystems, models; filter; sources of the selected entry."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+
+from advisor.domain.catalog import Catalog
+
+KINDS: dict[str, list[tuple[str, callable]]] = {
+    "accelerators": [
+        ("id", lambda e, c: e.id), ("vendor", lambda e, c: e.vendor), ("mem GB", lambda e, c: f"{e.memory_gb:g}"),
+        ("TB/s", lambda e, c: f"{e.mem_bw_tb_s:g}"), ("TDP W", lambda e, c: f"{e.tdp_watts:g}"),
+        ("ecosystem", lambda e, c: e.ecosystem),
+    ],
+    "systems": [
+        ("id", lambda e, c: e.id), ("accelerator", lambda e, c: e.accelerator),
+        ("GPUs", lambda e, c: str(e.accelerators_per_system)), ("kW", lambda e, c: f"{e.system_kw:g}"),
+        ("cooling", lambda e, c: e.cooling), ("buy/rent", lambda e, c: "/".join(e.procurement)),
+    ],
+    "ecosystems": [
+        ("id", lambda e, c: e.id), ("vendor", lambda e, c: e.vendor), ("risk", lambda e, c: f"{e.risk:g}"),
+        ("name", lambda e, c: e.name),
+    ],
+    "models": [
+        ("id", lambda e, c: e.id), ("developer", lambda e, c: e.developer),
+        ("params B", lambda e, c: f"{e.total_params_b:g}"), ("active B", lambda e, c: f"{e.active_params_b:g}"),
+        ("context", lambda e, c: f"{e.max_context:,}"), ("released", lambda e, c: e.release_date),
+    ],
+}
+
+
+class CatalogScreen(Screen):
+    """One table per kind; the filter matches any cell; the pane below shows where the facts come from."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", tooltip="Back to the ranking", id="back"),
+        Binding("ctrl+f", "focus_filter", "Filter", tooltip="Type to filter the entries", id="catalog-filter"),
+    ]
+
+    def __init__(self, catalog: Catalog, *, kind: str = "accelerators", query: str = "") -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.initial_kind = kind
+        self.initial_query = query
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(self.initial_query, placeholder="filter (id, vendor, any column)", id="catalog-filter", compact=True)
+        with TabbedContent(id="catalog-tabs", initial=f"kind-{self.initial_kind}"):
+            for kind in KINDS:
+                with TabPane(kind.capitalize(), id=f"kind-{kind}"):
+                    yield DataTable(id=f"table-{kind}", cursor_type="row", zebra_stripes=True)
+        yield Static(id="catalog-sources")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        for kind, cols in KINDS.items():
+            table = self.query_one(f"#table-{kind}", DataTable)
+            for label, _ in cols:
+                table.add_column(label)
+        self.fill(self.initial_query)
+        self.query_one(f"#table-{self.initial_kind}", DataTable).focus()
+
+    def fill(self, query: str) -> None:
+        q = query.strip().lower()
+        for kind, cols in KINDS.items():
+            table = self.query_one(f"#table-{kind}", DataTable)
+            table.clear()
+            for entry in self.catalog.entries[kind].values():
+                cells = [get(entry, self.catalog) for _, get in cols]
+                if q and not any(q in str(c).lower() for c in cells + [entry.name]):
+                    continue
+                table.add_row(*cells, key=entry.id)
+            self.query_one(f"#kind-{kind}", TabPane)
+            self.query_one("#catalog-tabs", TabbedContent).get_tab(f"kind-{kind}").label = (
+                f"{kind.capitalize()} ({table.row_count})")
+        self._show_current()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#catalog-filter", Input).focus()
+
+    @on(Input.Changed, "#catalog-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self.fill(event.value)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        kind = (event.data_table.id or "").removeprefix("table-")
+        if event.row_key is not None and event.row_key.value:
+            self.show_sources(kind, event.row_key.value)
+
+    @on(TabbedContent.TabActivated)
+    def _tab(self) -> None:
+        self._show_current()
+
+    def _show_current(self) -> None:
+        active = (self.query_one("#catalog-tabs", TabbedContent).active or "").removeprefix("kind-")
+        if not active:
+            return
+        table = self.query_one(f"#table-{active}", DataTable)
+        if table.row_count:
+            row_key = table.coordinate_to_cell_key((max(table.cursor_row, 0), 0)).row_key
+            self.show_sources(active, row_key.value)
+        else:
+            self.query_one("#catalog-sources", Static).update("no entry matches the filter")
+
+    def show_sources(self, kind: str, ident: str) -> None:
+        entry = self.catalog.entries[kind].get(ident)
+        if entry is None:
+            return
+        layer = self.catalog.source_of(kind, entry.id)
+        lines = [f"[b]{entry.name}[/b] ({kind[:-1]} {entry.id}) · layer: {layer} · as of {entry.as_of}"]
+        if entry.estimated:
+            lines.append(f"estimated: {', '.join(entry.estimated)}")
+        lines += [f"• {s}" for s in entry.sources]
+        if entry.notes:
+            lines.append(entry.notes)
+        from rich.markup import escape
+
+        self.query_one("#catalog-sources", Static).update(lines[0] + "\n" + escape("\n".join(lines[1:])))

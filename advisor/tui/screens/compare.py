@@ -1,0 +1,53 @@
+"""The top options side by side (or api.compare_fleets when the API has it)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from advisor.domain.results import Option
+from advisor.tui.widgets.results_table import money
+
+ROWS: list[tuple[str, callable]] = [
+    ("systems", lambda o: " + ".join(f"{n}x {s}" for s, n in o.systems.items())),
+    ("buy / rent", lambda o: o.procurement),
+    ("GPUs", lambda o: str(o.gpus)),
+    ("racks", lambda o: str(o.racks)),
+    ("cooling", lambda o: o.cooling),
+    ("all-in MW", lambda o: f"{o.all_in_mw:.3f}"),
+    ("$/Mtok", lambda o: f"{o.usd_per_mtok:.4f}"),
+    ("capex $", lambda o: money(o.capex_usd)),
+    ("opex $/yr", lambda o: money(o.annual_opex_usd)),
+    ("tok/s per MW", lambda o: f"{o.tok_s_per_mw:,.0f}"),
+    ("score", lambda o: f"{o.score:.1f}"),
+    ("vendors", lambda o: ", ".join(o.vendors)),
+    ("ecosystems", lambda o: ", ".join(o.ecosystems)),
+    ("data", lambda o: f"{o.mode} ±{o.error_band_pct:.0f}%"),
+    ("binding", lambda o: o.binding_constraint),
+]
+
+
+class CompareScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", tooltip="Back to the ranking", id="back")]
+
+    def __init__(self, options: list[Option], note: str = "") -> None:
+        super().__init__()
+        self.options = options
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(self.note or f"Top {len(self.options)} options side by side", id="compare-note")
+        yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("", key="metric")
+        for o in self.options:
+            table.add_column(f"#{o.rank}", key=o.id)
+        for label, get in ROWS:
+            table.add_row(label, *(get(o) for o in self.options))
+        table.focus()

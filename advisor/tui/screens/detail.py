@@ -1,0 +1,138 @@
+"""Why an option: binding constraint, cost breakdown, operating point per class, explanation, Pareto plot."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
+
+from advisor import api
+from advisor.domain.results import Option
+from advisor.domain.workload import Workload
+from advisor.tui.messages import FrontierReady
+from advisor.tui.widgets.pareto_plot import ParetoPlot
+from advisor.tui.widgets.results_table import money
+
+
+def cost_rows(option: Option) -> list[tuple[str, str]]:
+    c = option.cost
+    return [
+        ("capex", f"${money(c.capex_usd)}"),
+        ("capital / yr", f"${money(c.annual_capital_usd)}"),
+        ("power / yr", f"${money(c.annual_power_usd)}"),
+        ("hosting / yr", f"${money(c.annual_hosting_usd)}"),
+        ("maintenance / yr", f"${money(c.annual_maintenance_usd)}"),
+        ("rental / yr", f"${money(c.annual_rental_usd)}"),
+        ("total / yr", f"${money(c.annual_total_usd)}"),
+        ("$/GPU-hour", f"{c.usd_per_gpu_hour:.2f}"),
+        ("$/Mtok", f"{option.usd_per_mtok:.4f}"),
+        ("price source", c.price_source),
+    ]
+
+
+class DetailScreen(Screen):
+    """One option explained; the Pareto plot is computed in a worker after the screen shows."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", tooltip="Back to the ranking", id="back"),
+        Binding("p", "step(-1)", "Prev", tooltip="The option ranked above", id="detail-prev"),
+        Binding("n", "step(1)", "Next", tooltip="The option ranked below", id="detail-next"),
+    ]
+
+    def __init__(self, options: list[Option], index: int, workload: Workload) -> None:
+        super().__init__()
+        self.options = options
+        self.index = index
+        self.workload = workload
+
+    @property
+    def option(self) -> Option:
+        return self.options[self.index]
+
+    def runner_up(self) -> Option | None:
+        """The best other option on a different set of systems."""
+        for o in self.options:
+            if o.id != self.option.id and set(o.systems) != set(self.option.systems):
+                return o
+        return None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="detail-body"):
+            yield Static(id="detail-title")
+            with Horizontal(id="detail-top"):
+                with Vertical(id="detail-left"):
+                    yield Static(id="detail-binding")
+                    yield DataTable(id="detail-cost", cursor_type="none", show_header=False)
+                yield ParetoPlot(id="detail-plot")
+            yield DataTable(id="detail-classes", cursor_type="row")
+            yield Static(id="detail-explanation")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-cost", DataTable).add_columns("item", "value")
+        self.query_one("#detail-classes", DataTable).add_columns(
+            "class", "system", "users", "replicas", "GPUs", "prec", "batch", "tok/s/user", "tok/s/GPU", "TTFT s",
+            "headroom %", "mode")
+        self.show_option()
+
+    def show_option(self) -> None:
+        o = self.option
+        self.query_one("#detail-title", Static).update(
+            f"[b]#{o.rank} {o.label}[/b] · {o.procurement} · {o.gpus} GPUs in {o.racks} rack(s) · "
+            f"{o.all_in_mw:.3f} MW all-in · {o.cooling} cooled · score {o.score:.1f}")
+        terms = ", ".join(f"{k} {v:.2f}" for k, v in o.score_terms.items())
+        self.query_one("#detail-binding", Static).update(
+            f"[b]Binding constraint[/b]\n{o.binding_constraint}\n\n[b]Data[/b] {o.mode}, ±{o.error_band_pct:.0f}%\n"
+            f"[b]Score terms[/b] {terms}")
+        cost = self.query_one("#detail-cost", DataTable)
+        cost.clear()
+        for row in cost_rows(o):
+            cost.add_row(*row)
+        classes = self.query_one("#detail-classes", DataTable)
+        classes.clear()
+        for cp in o.classes:
+            p = cp.point
+            classes.add_row(cp.traffic_class, cp.system, f"{cp.concurrent_users:,.0f}", str(cp.replicas), str(cp.gpus),
+                            p.precision, str(p.batch), f"{p.tok_s_per_user:.1f}", f"{p.total_tok_s_per_gpu:,.0f}",
+                            f"{p.ttft_s:.2f}", f"{cp.headroom_pct:.0f}", p.mode)
+        self.query_one("#detail-explanation", Static).update(
+            "[b]Why[/b]\n" + "\n".join(f"• {line}" for line in o.explanation))
+        self.query_one("#detail-plot", ParetoPlot).show_message("computing the Pareto front…")
+        self.compute_frontier()
+
+    def action_step(self, delta: int) -> None:
+        new = self.index + delta
+        if 0 <= new < len(self.options):
+            self.index = new
+            self.show_option()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="frontier", description="Pareto front")
+    def compute_frontier(self) -> None:
+        o, wl = self.option, self.workload
+        cls = wl.classes[0]
+        systems = list(dict.fromkeys(list(o.systems) + (list(self.runner_up().systems) if self.runner_up() else [])))
+        try:
+            data = api.frontier(self.app.catalog, systems=systems[:3], model=cls.model, isl=cls.isl, osl=cls.osl,
+                                precision=cls.precision, spec_decode=cls.spec_decode,
+                                days_since_release=wl.procurement.days_since_release,
+                                price_tier=wl.procurement.price_tier)
+            message = FrontierReady(fronts=data["fronts"])
+        except Exception as exc:  # shown on the plot; the rest of the screen stands
+            message = FrontierReady(fronts={}, error=f"{type(exc).__name__}: {exc}")
+        if not get_current_worker().is_cancelled:
+            self.post_message(message)
+
+    @on(FrontierReady)
+    def _plot(self, message: FrontierReady) -> None:
+        plot = self.query_one("#detail-plot", ParetoPlot)
+        if message.error:
+            plot.show_message(f"no Pareto front: {message.error}")
+            return
+        first = self.option.classes[0]
+        chosen = (first.system, first.point.tok_s_per_user, first.point.total_tok_s_per_gpu)
+        plot.show(message.fronts, chosen, title=f"{self.workload.classes[0].model} {first.point.isl}/{first.point.osl}")

@@ -1,0 +1,1 @@
+"""Reusable widgets of the advisor TUI, one per module."""

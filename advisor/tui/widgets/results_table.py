@@ -1,0 +1,64 @@
+"""The ranking: one row per option, the cursor kept on the same option across re-ranks."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from advisor.domain.results import Option, Recommendation
+
+
+def money(v: float) -> str:
+    """$ amounts short enough for a table cell."""
+    if v >= 1e9:
+        return f"{v / 1e9:.2f}B"
+    if v >= 1e6:
+        return f"{v / 1e6:.2f}M"
+    if v >= 1e3:
+        return f"{v / 1e3:.0f}k"
+    return f"{v:.0f}"
+
+
+def systems_text(option: Option) -> str:
+    return " + ".join(sys_id for sys_id in option.systems)
+
+
+COLUMNS = (
+    ("#", "rank"), ("system(s)", "systems"), ("buy/rent", "procurement"), ("count", "count"), ("racks", "racks"),
+    ("MW", "mw"), ("$/Mtok", "usd_per_mtok"), ("capex $", "capex"), ("opex $/yr", "opex"), ("score", "score"),
+    ("data", "mode"),
+)
+
+
+class ResultsTable(DataTable):
+    """Options of the current Recommendation, best first; row keys are option ids."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.options: list[Option] = []
+
+    def on_mount(self) -> None:
+        for label, key in COLUMNS:
+            self.add_column(label, key=key)
+
+    def show(self, rec: Recommendation) -> None:
+        selected = self.selected_option()
+        self.options = list(rec.options)
+        with self.app.batch_update():
+            self.clear()
+            for o in self.options:
+                self.add_row(
+                    str(o.rank), systems_text(o), o.procurement,
+                    " + ".join(str(n) for n in o.systems.values()), str(o.racks), f"{o.all_in_mw:.3f}",
+                    f"{o.usd_per_mtok:.4f}", money(o.capex_usd), money(o.annual_opex_usd), f"{o.score:.1f}",
+                    o.mode, key=o.id,
+                )
+            if selected is not None:
+                for i, o in enumerate(self.options):
+                    if o.id == selected.id:
+                        self.move_cursor(row=i, animate=False)
+                        break
+
+    def selected_option(self) -> Option | None:
+        if not self.options or self.cursor_row < 0 or self.cursor_row >= len(self.options):
+            return None
+        return self.options[self.cursor_row]

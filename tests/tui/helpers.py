@@ -1,0 +1,25 @@
+"""Helpers for the TUI tests."""
+
+from __future__ import annotations
+
+DAYS = 120.0
+"""days_since_release pinned for every test scenario, so results do not move with the date."""
+
+
+async def settle(app, pilot, *, debounce: bool = False) -> None:
+    """Let an edit pass the debounce, the engine worker finish and its message land."""
+    if debounce:
+        from advisor.tui.screens.main import DEBOUNCE_S
+
+        await pilot.pause(DEBOUNCE_S + 0.1)
+    from advisor.tui.screens.main import MainScreen
+
+    main = app.screen_stack[0] if app.screen_stack else None
+    for _ in range(200):  # the form mounts after the first paint (Lazy)
+        if isinstance(main, MainScreen) and main.query("#form"):
+            break
+        await pilot.pause(0.01)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
