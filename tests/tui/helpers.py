@@ -23,3 +23,16 @@ async def settle(app, pilot, *, debounce: bool = False) -> None:
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
+    await tables_sized(app, pilot)
+
+
+async def tables_sized(app, pilot) -> None:
+    """DataTables size their columns when idle; a snapshot must not catch them half-way."""
+    from textual.widgets import DataTable
+
+    for _ in range(200):
+        pending = [t for t in app.screen.query(DataTable)
+                   if t.row_count and t.virtual_size.height < t.row_count + int(t.show_header)]
+        if not pending:
+            return
+        await pilot.pause(0.01)

@@ -15,7 +15,7 @@ from advisor.domain.results import Option
 from advisor.domain.workload import Workload
 from advisor.tui.messages import FrontierReady
 from advisor.tui.widgets.pareto_plot import ParetoPlot
-from advisor.tui.widgets.results_table import money
+from advisor.tui.widgets.results_table import fill_table, money
 
 
 def cost_rows(option: Option) -> list[tuple[str, str]]:
@@ -73,11 +73,10 @@ class DetailScreen(Screen):
             yield Static(id="detail-explanation")
         yield Footer(compact=True)
 
+    CLASS_COLUMNS = [(label, label) for label in ("class", "system", "users", "replicas", "GPUs", "prec", "batch",
+                                                  "tok/s/user", "tok/s/GPU", "TTFT s", "headroom %", "mode")]
+
     def on_mount(self) -> None:
-        self.query_one("#detail-cost", DataTable).add_columns("item", "value")
-        self.query_one("#detail-classes", DataTable).add_columns(
-            "class", "system", "users", "replicas", "GPUs", "prec", "batch", "tok/s/user", "tok/s/GPU", "TTFT s",
-            "headroom %", "mode")
         self.show_option()
 
     def show_option(self) -> None:
@@ -89,17 +88,14 @@ class DetailScreen(Screen):
         self.query_one("#detail-binding", Static).update(
             f"[b]Binding constraint[/b]\n{o.binding_constraint}\n\n[b]Data[/b] {o.mode}, ±{o.error_band_pct:.0f}%\n"
             f"[b]Score terms[/b] {terms}")
-        cost = self.query_one("#detail-cost", DataTable)
-        cost.clear()
-        for row in cost_rows(o):
-            cost.add_row(*row)
-        classes = self.query_one("#detail-classes", DataTable)
-        classes.clear()
-        for cp in o.classes:
-            p = cp.point
-            classes.add_row(cp.traffic_class, cp.system, f"{cp.concurrent_users:,.0f}", str(cp.replicas), str(cp.gpus),
-                            p.precision, str(p.batch), f"{p.tok_s_per_user:.1f}", f"{p.total_tok_s_per_gpu:,.0f}",
-                            f"{p.ttft_s:.2f}", f"{cp.headroom_pct:.0f}", p.mode)
+        fill_table(self.query_one("#detail-cost", DataTable), [("item", "item"), ("value", "value")],
+                   [(list(row), None) for row in cost_rows(o)])
+        fill_table(self.query_one("#detail-classes", DataTable), self.CLASS_COLUMNS, [
+            ([cp.traffic_class, cp.system, f"{cp.concurrent_users:,.0f}", str(cp.replicas), str(cp.gpus),
+              cp.point.precision, str(cp.point.batch), f"{cp.point.tok_s_per_user:.1f}",
+              f"{cp.point.total_tok_s_per_gpu:,.0f}", f"{cp.point.ttft_s:.2f}", f"{cp.headroom_pct:.0f}", cp.point.mode],
+             None)
+            for cp in o.classes])
         self.query_one("#detail-explanation", Static).update(
             "[b]Why[/b]\n" + "\n".join(f"• {line}" for line in o.explanation))
         self.query_one("#detail-plot", ParetoPlot).show_message("computing the Pareto front…")

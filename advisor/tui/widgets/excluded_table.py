@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from advisor.domain.results import Exclusion, Recommendation
+from advisor.tui.widgets.results_table import fill_table
 
 
 class ExcludedTable(DataTable):
@@ -12,15 +13,13 @@ class ExcludedTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.exclusions: list[Exclusion] = []
 
+    COLUMNS = (("system", "system"), ("constraint", "constraint"), ("reason", "reason"), ("buy/rent", "procurement"))
+
     def on_mount(self) -> None:
-        self.add_column("system", key="system")
-        self.add_column("constraint", key="constraint")
-        self.add_column("reason", key="reason")
-        self.add_column("buy/rent", key="procurement")
+        fill_table(self, self.COLUMNS, [])
 
     def show(self, rec: Recommendation) -> None:
         self.exclusions = list(rec.excluded)
         with self.app.batch_update():
-            self.clear()
-            for e in self.exclusions:
-                self.add_row(e.system, e.constraint, e.reason, e.procurement)
+            fill_table(self, self.COLUMNS, [([e.system, e.constraint, e.reason, e.procurement], None)
+                                            for e in self.exclusions])
