@@ -94,16 +94,12 @@ def factors(catalog: Catalog):
         except (OSError, ValueError):
             continue
         if doc.get("key") == key:
-            f = Factors.from_dict(doc["factors"])
-            object.__setattr__(f, "summary", doc.get("summary", {}))
-            return f
+            return Factors.from_dict({**doc["factors"], "summary": doc.get("summary", {})})
     from advisor.engine import calibration
 
     report = calibration.fit(catalog, loo=False)
     _store_factors(catalog, report, loo=False)
-    f = report.factors
-    object.__setattr__(f, "summary", report.summary["all"])
-    return f
+    return report.factors
 
 
 # --- estimate and frontier ------------------------------------------------------------
@@ -155,7 +151,11 @@ def estimate(
     mask = select.slo_mask(grid, min_tok_s_per_user, max_ttft_s)
     idx, ok = select.best_per_system(grid, mask)
     if not ok[0]:
-        raise InfeasibleError(_why_nothing(catalog, grid, sysobj, m, isl, osl, precision, min_tok_s_per_user, max_ttft_s))
+        from advisor.engine.explain import why_no_point
+
+        _, reason = why_no_point(catalog, grid, 0, sysobj, m, isl=isl, osl=osl, precision=precision,
+                                 min_tok_s_per_user=min_tok_s_per_user, max_ttft_s=max_ttft_s)
+        raise InfeasibleError(f"{sysobj.name}: {reason}")
     c = select.cell(grid, 0, int(idx[0]))
     point, assumptions = _price_point(
         catalog, sysobj, m, c, isl, osl, grid, days, price_tier=price_tier, usd_per_gpu_hour=usd_per_gpu_hour,
@@ -173,31 +173,6 @@ def _lookup(catalog: Catalog, method: str, ident: str):
         return getattr(catalog, method)(ident)
     except LookupError_ as exc:
         raise UsageError(str(exc)) from None
-
-
-def _why_nothing(catalog, grid, sysobj, m, isl, osl, precision, floor, max_ttft) -> str:
-    import numpy as np
-
-    from advisor.engine import select
-
-    fits_any = bool(np.any(grid.valid[0]))
-    if not fits_any:
-        acc = catalog.accelerator(sysobj.accelerator)
-        precs = [p for p in acc.precisions if p in m.precisions and (precision == "auto" or p == precision)]
-        if not precs:
-            return (f"{acc.name} supports {', '.join(acc.precisions) or 'no listed precision'}, "
-                    f"{m.name} is served in {', '.join(m.precisions)}" + (f" (asked: {precision})" if precision != "auto" else ""))
-        if isl + osl > m.max_context:
-            return f"{isl + osl} tokens of context exceed {m.name}'s maximum of {m.max_context}"
-        need = m.total_params_b * 1e9 * {"fp4": 0.5625, "fp8": 1.0, "int8": 1.0, "bf16": 2.0}[precs[0]]
-        g = int(grid.hw.max_gpus[0])
-        cap = g * acc.usable_memory_gb * 1e9
-        return (f"{m.name} {precs[0]} needs {need / 1e12:.2f} TB of weights plus KV cache; "
-                f"{g}x {acc.name} holds {cap / 1e12:.2f} TB usable")
-    best_user = select.max_tok_s_per_user(grid, 0)
-    if best_user < floor:
-        return f"cannot reach {floor:g} tok/s/user: {sysobj.name} peaks at {best_user:.1f} tok/s/user for {m.name} {isl}/{osl}"
-    return f"no operating point meets TTFT <= {max_ttft:g} s at >= {floor:g} tok/s/user on {sysobj.name}"
 
 
 def _price_point(catalog, sysobj, m, c, isl, osl, grid, days, *, price_tier=None, usd_per_gpu_hour=None,
@@ -379,7 +354,7 @@ def recommend(catalog: Catalog, workload, *, top: int | None = None, fac=None):
     return Recommendation(
         workload=wl.model_dump(mode="json"), assumptions=assumptions, options=options,
         excluded=sorted(excluded + more, key=lambda e: (e.constraint, e.system, e.procurement)),
-        catalog=list(catalog.layers), calibration=dict(getattr(fac, "summary", {}) or {}),
+        catalog=list(catalog.layers), calibration=dict(fac.summary),
     )
 
 

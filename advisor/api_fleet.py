@@ -34,21 +34,12 @@ from advisor.domain import Catalog
 
 def _load_with_workload(path, model, sets: Sequence[str], ref_keys: dict[str, type]):
     """Read a TOML document whose `workload` (or `fleets`) key may be a path relative to it."""
-    from advisor.catalog.documents import apply_sets, load_document, validate_data
+    from advisor.catalog.documents import apply_sets, load_document, read_document, validate_data
     from advisor.catalog.locate import Locator
-    from advisor.catalog.parse import parse_toml, read_text
     from advisor.errors import InputError, Problem, display_path
 
     p = Path(path)
-    origin = display_path(p)
-    if not p.is_file():
-        raise InputError([Problem(origin, None, "no such file" if not p.exists() else "not a file")])
-    text, problems = read_text(p, origin)
-    if problems:
-        raise InputError(problems)
-    data, problems = parse_toml(text, origin)
-    if problems:
-        raise InputError(problems)
+    origin, text, data = read_document(p)
     own_sets, forwarded = [], {k: [] for k in ref_keys}
     for s in sets:
         head = s.split("=", 1)[0].strip().split(".")[0]

@@ -73,8 +73,14 @@ def _child(node, part: str, assignment: str):
     return node.get(part)
 
 
-def load_document(path: Path | str, model: type[M], *, sets: list[str] = (), table_name: str = "") -> M:
+def load_document(path: Path | str, model: type[M], *, sets: list[str] = ()) -> M:
     """Read, override, validate. Raises InputError naming file, line and key for every problem."""
+    origin, text, data = read_document(path)
+    return validate_data(data, model, origin=origin, text=text, sets=list(sets))
+
+
+def read_document(path: Path | str) -> tuple[str, str, dict]:
+    """(origin for messages, text, parsed TOML) of a user file; InputError if it cannot be read or parsed."""
     p = Path(path)
     origin = display_path(p)
     if not p.is_file():
@@ -85,7 +91,7 @@ def load_document(path: Path | str, model: type[M], *, sets: list[str] = (), tab
     data, problems = parse_toml(text, origin)
     if problems:
         raise InputError(problems)
-    return validate_data(data, model, origin=origin, text=text, sets=list(sets))
+    return origin, text, data
 
 
 def validate_data(data: dict, model: type[M], *, origin: str, text: str = "", sets: list[str] = ()) -> M:

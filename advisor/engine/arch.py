@@ -143,22 +143,22 @@ def kv_stored_elems(a: ArchCoeffs, c: np.ndarray) -> np.ndarray:
     return a.kv_full * c + a.kv_win * np.minimum(c, a.window) + (a.kv_csa + a.kv_idx) * c / a.r_csa + a.kv_hca * c / a.r_hca
 
 
+def _per_sequence(a: ArchCoeffs, c: np.ndarray, full, win, csa, idx, hca) -> np.ndarray:
+    """The shared shape: full*c + win*min(c, W) + csa*min(c/r_csa, top_k) + idx*c/r_csa + hca*c/r_hca."""
+    return (
+        full * c
+        + win * np.minimum(c, a.window)
+        + csa * np.minimum(c / a.r_csa, a.top_k)
+        + idx * c / a.r_csa
+        + hca * c / a.r_hca
+    )
+
+
 def kv_read_elems(a: ArchCoeffs, c: np.ndarray) -> np.ndarray:
     """KV elements one decode step reads for one sequence at context c (sparse top-k capped)."""
-    return (
-        a.kv_full * c
-        + a.kv_win * np.minimum(c, a.window)
-        + a.kv_csa * np.minimum(c / a.r_csa, a.top_k)
-        + a.kv_idx * c / a.r_csa
-        + a.kv_hca * c / a.r_hca
-    )
+    return _per_sequence(a, c, a.kv_full, a.kv_win, a.kv_csa, a.kv_idx, a.kv_hca)
 
 
 def attn_flops_per_token(a: ArchCoeffs, c: np.ndarray) -> np.ndarray:
-    return (
-        a.fl_full * c
-        + a.fl_win * np.minimum(c, a.window)
-        + a.fl_csa * np.minimum(c / a.r_csa, a.top_k)
-        + a.fl_idx * c / a.r_csa
-        + a.fl_hca * c / a.r_hca
-    )
+    """Attention FLOPs of one new token at context c."""
+    return _per_sequence(a, c, a.fl_full, a.fl_win, a.fl_csa, a.fl_idx, a.fl_hca)

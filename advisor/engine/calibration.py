@@ -15,7 +15,7 @@ out (warm-started from the full fit) and predicts it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -372,7 +372,7 @@ def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 6) -> Calibratio
     allp = summary["all"]
     bands["*"] = max(60.0, 2 * (allp["loo_p80_abs_error_pct"] or allp["p80_abs_error_pct"]))
     pairs = {(r.ecosystem, r.point.precision) for r in replays}
-    factors = space.to_factors(th[None, :], pairs, bands)
+    factors = replace(space.to_factors(th[None, :], pairs, bands), summary=summary["all"])
     params = dict(zip(space.names, [float(x) for x in th]))
     return CalibrationReport(factors, rows, summary, params)
 

@@ -70,8 +70,6 @@ def purchase_usd_per_gpu(catalog: Catalog, system: System) -> tuple[float, Price
     if p is None:
         return None
     usd = p.usd / system.accelerators_per_system if p.unit == "per_system" else p.usd
-    if p.unit == "per_system" and p.system is None:  # a per-system price quoted against the chip
-        usd = p.usd / system.accelerators_per_system
     return usd, p
 
 

@@ -42,6 +42,8 @@ class Factors:
     """(ecosystem, precision) pairs with measured points behind them."""
     error_band_pct: dict[str, float] = field(default_factory=dict)
     """Leave-one-out error band per ecosystem (and '*' for roofline), percent."""
+    summary: dict = field(default_factory=dict)
+    """Error summary of the fit these factors came from (all points)."""
 
     def for_ecosystem(self, eco: str) -> dict[str, float]:
         if eco in self.per_ecosystem:
@@ -76,6 +78,7 @@ class Factors:
             "prec_mult": self.prec_mult,
             "calibrated_pairs": sorted(list(p) for p in self.calibrated_pairs),
             "error_band_pct": self.error_band_pct,
+            "summary": self.summary,
         }
 
     @classmethod
@@ -86,6 +89,7 @@ class Factors:
             prec_mult=dict(d["prec_mult"]),
             calibrated_pairs=frozenset(tuple(p) for p in d["calibrated_pairs"]),
             error_band_pct=dict(d["error_band_pct"]),
+            summary=dict(d.get("summary", {})),
         )
 
 

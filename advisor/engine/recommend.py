@@ -18,6 +18,7 @@ from advisor.domain import Catalog, System
 from advisor.domain.results import Assumption, ClassPlan, CostBreakdown, Exclusion, Option, OperatingPoint
 from advisor.domain.workload import TrafficClass, Workload
 from advisor.engine import costs, select, tco
+from advisor.engine.explain import why_no_point
 from advisor.engine.factors import Factors
 from advisor.engine.grid import Grid
 
@@ -249,26 +250,10 @@ def _point(ctx: Context, cr: ClassResult, s: System, i: int, flat: int, price: f
 
 def class_exclusion(ctx: Context, cr: ClassResult, s: System, i: int) -> tuple[str, str]:
     """(constraint, reason) why system i has no point for this class."""
-    tc, g, cat = cr.tc, cr.grid, ctx.catalog
-    m, acc = cat.model(tc.model), cat.accelerator(s.accelerator)
-    if not g.valid[i].any():
-        precs = [p for p in acc.precisions if p in m.precisions and p in cat.ecosystem(acc.ecosystem).precisions
-                 and (tc.precision == "auto" or p == tc.precision)]
-        if not precs:
-            return "precision", (f"{acc.name} ({acc.ecosystem}) serves {', '.join(acc.precisions)}; {m.name} is served in "
-                                 f"{', '.join(m.precisions)}" + (f"; asked for {tc.precision}" if tc.precision != "auto" else ""))
-        if tc.isl + tc.osl > m.max_context:
-            return "context", f"class '{tc.name}': {tc.isl + tc.osl} tokens exceed {m.name}'s context of {m.max_context}"
-        bytes_per = {"fp4": 0.5625, "fp8": 1.0, "int8": 1.0, "bf16": 2.0}[precs[0]]
-        need_tb = m.total_params_b * 1e9 * bytes_per / 1e12
-        n = int(g.hw.max_gpus[i])
-        have_tb = n * acc.usable_memory_gb / 1e3
-        return "memory", (f"{m.name} {precs[0]} needs {need_tb:.2f} TB of weights plus KV cache for {tc.isl + tc.osl} tokens; "
-                          f"{n}x {acc.name} hold {have_tb:.2f} TB")
-    best_user = select.max_tok_s_per_user(g, i)
-    if best_user < tc.min_tok_s_per_user:
-        return "slo", f"cannot reach {tc.min_tok_s_per_user:g} tok/s/user for class '{tc.name}' (best {best_user:.1f})"
-    return "slo", f"no point meets TTFT <= {tc.max_ttft_s:g} s at {tc.min_tok_s_per_user:g} tok/s/user for class '{tc.name}'"
+    tc = cr.tc
+    return why_no_point(ctx.catalog, cr.grid, i, s, ctx.catalog.model(tc.model), isl=tc.isl, osl=tc.osl,
+                        precision=tc.precision, min_tok_s_per_user=tc.min_tok_s_per_user, max_ttft_s=tc.max_ttft_s,
+                        label=tc.name)
 
 
 def recommend(ctx: Context, systems: list[System], grids: dict[str, tuple[Grid, float]], top: int | None = None):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from advisor.engine.factors import SCALE_OUT_LATENCY_MULT
 from advisor.engine.arch import KV_BYTES, WEIGHT_BYTES, ArchCoeffs, attn_flops_per_token, kv_read_elems, kv_stored_elems
 
 
@@ -63,7 +64,7 @@ def _simulate(a, *, mem_bw, peak, attn_peak, mem_bytes, domain, up_bw, out_bw, G
     t_cmp = gemm_flops / (G * peak_eff) + attn_flops / (G * attn_peak * fl_eff)
     in_domain = G <= domain
     link = np.where(in_domain, up_bw, out_bw)
-    lat = alpha * np.where(in_domain, 1.0, 6.0)
+    lat = alpha * np.where(in_domain, 1.0, SCALE_OUT_LATENCY_MULT)
     frac = (G - 1.0) / G
     t_comm = np.where(G > 1, 2.0 * a.layers * (lat + T * a.hidden * 2.0 * frac / link), 0.0)
     t_fixed = t_layer * (a.layers + spec * a.mtp_layers)
