@@ -122,7 +122,7 @@ def estimate(
     min_tok_s_per_user: float = 0.0, max_ttft_s: float | None = None, gpus: int | None = None,
     concurrency: int | None = None, spec_decode: str = "auto", accept: float | None = None,
     days_since_release: float | None = None, price_tier: str | None = None, usd_per_gpu_hour: float | None = None,
-    utilisation: float | None = None, usd_per_kwh: float | None = None, pue: float | None = None,
+    utilisation: float | None = None, usd_per_kwh: float | None = None, pue: float | None = None, fac=None,
 ) -> dict:
     """The best operating point of one model on one system (or the exact one asked for), with costs.
 
@@ -147,7 +147,7 @@ def estimate(
             raise UsageError("--gpus and --concurrency must be at least 1")
         layouts, batches = np.array([float(gpus)]), np.array([float(concurrency)])
     grid, days = _grid_for(catalog, [sysobj], m, isl=isl, osl=osl, precision=precision, spec_decode=spec_decode,
-                           accept=accept, days_since_release=days_since_release, layouts=layouts, batches=batches)
+                           accept=accept, days_since_release=days_since_release, layouts=layouts, batches=batches, fac=fac)
     mask = select.slo_mask(grid, min_tok_s_per_user, max_ttft_s)
     idx, ok = select.best_per_system(grid, mask)
     if not ok[0]:
@@ -258,7 +258,7 @@ def _measured_match(catalog, acc_id, model_id, c, isl, osl, exact):
 def frontier(
     catalog: Catalog, *, systems: Sequence[str], model: str, isl: int, osl: int, precision: str = "auto",
     spec_decode: str = "auto", days_since_release: float | None = None, price_tier: str | None = None,
-    usd_per_gpu_hour: float | None = None, utilisation: float | None = None, accept: float | None = None,
+    usd_per_gpu_hour: float | None = None, utilisation: float | None = None, accept: float | None = None, fac=None,
 ) -> dict:
     """The Pareto front of (tok/s/user, tok/s/GPU) for each system, in one grid pass."""
     from advisor.engine import select
@@ -267,7 +267,7 @@ def frontier(
     m = _lookup(catalog, "model", model)
     sys_objs = [_lookup(catalog, "system_or_accelerator", s) for s in systems] if systems else list(catalog.systems.values())
     grid, days = _grid_for(catalog, sys_objs, m, isl=isl, osl=osl, precision=precision, spec_decode=spec_decode,
-                           accept=accept, days_since_release=days_since_release)
+                           accept=accept, days_since_release=days_since_release, fac=fac)
     fronts, assumptions, prices = {}, None, {}
     for i, s in enumerate(sys_objs):
         pts = []

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import get_close_matches
 from enum import IntEnum
 from pathlib import Path
+
+ECHO_LIMIT = 80
+"""Longest user-supplied value echoed back in a message (longer ones are cut with an ellipsis)."""
 
 
 class ExitCode(IntEnum):
@@ -56,6 +61,15 @@ class UsageError(AdvisorError):
     """A bad flag, id or value given on the command line or in a file."""
 
 
+class UnknownIdError(UsageError):
+    """An id (system, model, tier, region, ...) that names nothing; carries close matches."""
+
+    def __init__(self, kind: str, ident: str, choices: Iterable[str] = (), *, n: int = 3):
+        self.kind, self.ident = kind, str(ident)
+        self.suggestions = close_matches(self.ident, choices, n=n)
+        super().__init__(f"no {kind} with id {echo(self.ident)}.{did_you_mean(self.ident, choices, n=n)}")
+
+
 class InputError(AdvisorError):
     """One or more problems found in input files (catalog, workload, fleets, sweep)."""
 
@@ -92,3 +106,20 @@ def display_path(path: Path | str) -> str:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, OSError):
         return str(p)
+
+
+def echo(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A user-supplied value for a message: repr'd, and cut to `limit` characters."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def close_matches(word: str, choices: Iterable[str], *, n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The nearest spellings of `word` among `choices` (compared on the first 200 characters)."""
+    return get_close_matches(str(word)[:200], [str(c) for c in choices], n=n, cutoff=cutoff)
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.6) -> str:
+    """" Did you mean 'x'?" (or "'x', 'y'?") for the nearest spellings of `word`, or ''."""
+    match = close_matches(word, choices, n=n, cutoff=cutoff)
+    return f" Did you mean {', '.join(repr(m) for m in match)}?" if match else ""

@@ -16,8 +16,24 @@ REAL_CATALOG = ROOT / "catalog"
 
 
 def pytest_configure(config):
+    # One cache, config and data dir per test run: tests never touch the user's real ones, and the
+    # calibration fit made by the first test that needs it serves every later test (and subprocess).
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="advisor-tests-"))
+    config._advisor_test_dirs = base
+    for var, sub in (("ADVISOR_CACHE_DIR", "cache"), ("ADVISOR_CONFIG_DIR", "config"), ("ADVISOR_DATA_DIR", "data")):
+        os.environ[var] = str(base / sub)
     config.addinivalue_line("markers", "slow: builds or installs something; seconds, not milliseconds")
     config.addinivalue_line("markers", "real_catalog: needs the built-in catalog data in catalog/")
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    base = getattr(config, "_advisor_test_dirs", None)
+    if base is not None:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from advisor.domain import LLM, Catalog, System
@@ -11,10 +12,16 @@ from advisor.engine.grid import BATCHES, LAYOUTS, Grid, Workload, evaluate_grid
 from advisor.engine.hardware import hw_arrays
 
 
-def days_since(release: str, today: date | None = None) -> float:
+def today() -> date:
+    """Today's date, or ADVISOR_TODAY (YYYY-MM-DD) when set: reproducible runs and golden tests."""
+    pinned = os.environ.get("ADVISOR_TODAY")
+    return date.fromisoformat(pinned) if pinned else date.today()
+
+
+def days_since(release: str, today_: date | None = None) -> float:
     parts = [int(x) for x in release.split("-")] + [1]
     rel = date(parts[0], parts[1], parts[2])
-    return float(((today or date.today()) - rel).days)
+    return float(((today_ or today()) - rel).days)
 
 
 def grid_for(
