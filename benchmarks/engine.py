@@ -49,10 +49,9 @@ def main() -> int:
     from advisor.engine import arch as arch_mod
     from advisor.engine import select
     from advisor.engine.build import days_since, grid_for
-    from advisor.engine.factors import maturity_fraction
-    from advisor.engine.grid import BATCHES, LAYOUTS, SPEC, Workload, evaluate_grid, factor_arrays
+    from advisor.engine.grid import BATCHES, LAYOUTS, SPEC, GridSetup, evaluate_grid, step_factors
     from advisor.engine.hardware import hw_arrays
-    from advisor.engine.throughput import simulate
+    from advisor.engine.throughput import ServingPoint, StepFactors, simulate
 
     t0 = time.perf_counter()
     catalog, _ = api.load_catalog()
@@ -85,7 +84,7 @@ def main() -> int:
     a = arch_mod.coeffs(model)
     hw = hw_arrays(catalog, systems)
     days = days_since(model.release_date)
-    wl = Workload(isl=args.isl, osl=args.osl, days_since_release=days)
+    wl = GridSetup(isl=args.isl, osl=args.osl, days_since_release=days)
     t_grid, grid = timed(lambda: evaluate_grid(a, hw, wl, fac, kv_reserve=catalog.defaults.kv_reserve_fraction),
                          args.repeat)
     t_sel, _ = timed(lambda: [select.front(grid, i) for i in range(len(systems))], args.repeat)
@@ -95,29 +94,24 @@ def main() -> int:
 
     # 3. scalar Python loop on a subset, same cells, checked against the grid
     k = max(1, min(args.scalar_systems, len(systems)))
-    fa = factor_arrays(fac, hw.ecosystems)
-    sh = fac.shared
-    speed = maturity_fraction(hw.day0_fraction, hw.days_to_mature, days) ** sh["beta"]
-    pm = fac.prec_array()
-    tps = grid.metrics["total_tok_s_per_gpu"]
+    f = np.asarray
     cells, worst = 0, 0.0
+    tps = grid.metrics["total_tok_s_per_gpu"]
     t0 = time.perf_counter()
     for s in range(k):
-        for gi, G in enumerate(LAYOUTS):
-            for p in range(4):
+        for p in range(4):
+            # the same factors and hardware as the grid, as 0-d arrays (one system, one precision)
+            sf = step_factors(fac, hw, wl, (len(hw),), np.array(p))
+            fs = StepFactors(**{name: f(x[s]) if x.ndim else x for name, x in vars(sf).items()})
+            hv = hw.at(np.array(s), np.array(p))
+            for gi, G in enumerate(LAYOUTS):
                 for mi, m in enumerate(SPEC):
                     for bi, B in enumerate(BATCHES):
-                        out = simulate(
-                            a, mem_bw=float(hw.mem_bw[s]), peak=float(hw.peak[s, p]), attn_peak=float(hw.attn_peak[s]),
-                            mem_bytes=float(hw.mem_bytes[s]), domain=float(hw.domain[s]), up_bw=float(hw.up_bw[s]),
-                            out_bw=float(hw.out_bw[s]), G=float(G), prec=p, spec=float(m), B=float(B),
-                            isl=float(args.isl), osl=float(args.osl), disagg=False,
-                            bw_eff=float(fa["bw_eff"][s]), fl_eff=float(fa["fl_eff"][s]), t_layer=float(fa["t_layer"][s]),
-                            prec_mult=float(pm[p]), alpha=sh["alpha_s"], attn_eff=sh["attn_eff"], pf_eff=sh["pf_eff"],
-                            accept=sh["accept"], imbalance=sh["imbalance"], overlap=sh["overlap"], speed=float(speed[s]),
-                            kv_reserve=catalog.defaults.kv_reserve_fraction,
-                        )
-                        v, ref = float(out["total_tok_s_per_gpu"]), float(tps[s, gi, p, mi, bi])
+                        pt = ServingPoint(gpus=f(float(G)), prec=f(p), spec=f(float(m)), batch=f(float(B)),
+                                          isl=f(float(args.isl)), osl=f(float(args.osl)),
+                                          kv_reserve=catalog.defaults.kv_reserve_fraction)
+                        out = simulate(a, hv, fs, pt)
+                        v, ref = float(out.total_tok_s_per_gpu), float(tps[s, gi, p, mi, bi])
                         if np.isfinite(ref) and ref > 0:
                             worst = max(worst, abs(v / ref - 1))
                         cells += 1

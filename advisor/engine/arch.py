@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.domain import LLM
-from advisor.domain.base import PRECISION_ORDER
+from advisor.engine.precision import KV_BYTES as KV_BYTES
+from advisor.engine.precision import PREC_INDEX as PREC_INDEX
+from advisor.engine.precision import WEIGHT_BYTES as WEIGHT_BYTES
+from advisor.engine.types import FloatArray
 
-# Bytes per weight element including block-scale overhead (NVFP4/MXFP4: one 8-bit scale per 16-32 values).
-WEIGHT_BYTES = np.array([0.5625, 1.0, 1.0, 2.0])  # in PRECISION_ORDER: fp4, fp8, int8, bf16
-KV_BYTES = np.array([1.0, 1.0, 1.0, 2.0])  # KV cache in fp8 when weights are 8-bit or narrower
-PREC_INDEX = {p: i for i, p in enumerate(PRECISION_ORDER)}
+# KV_BYTES, PREC_INDEX, WEIGHT_BYTES live in engine/precision.py (one table); re-exported for callers.
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ def split_params(m: LLM) -> tuple[float, float, float]:
 
 
 def coeffs(m: LLM) -> ArchCoeffs:
+    """The model's coefficients: parameter split, KV elements and attention FLOPs per kind."""
     nonexp, per_expert, moe_layers = split_params(m)
     layers = m.layers
     kv_full = kv_win = kv_csa = kv_hca = kv_idx = 0.0
@@ -138,12 +139,12 @@ def kv_bytes_per_token(m: LLM, precision: str = "bf16", context: float = 4096.0)
     return float(kv_stored_elems(a, np.asarray(context, dtype=float)) / context * KV_BYTES[PREC_INDEX[precision]] * a.kv_scale)
 
 
-def kv_stored_elems(a: ArchCoeffs, c: np.ndarray) -> np.ndarray:
+def kv_stored_elems(a: ArchCoeffs, c: FloatArray | float) -> FloatArray:
     """KV elements stored for one sequence of c tokens."""
     return a.kv_full * c + a.kv_win * np.minimum(c, a.window) + (a.kv_csa + a.kv_idx) * c / a.r_csa + a.kv_hca * c / a.r_hca
 
 
-def _per_sequence(a: ArchCoeffs, c: np.ndarray, full, win, csa, idx, hca) -> np.ndarray:
+def _per_sequence(a: ArchCoeffs, c: FloatArray | float, full: float, win: float, csa: float, idx: float, hca: float) -> FloatArray:
     """The shared shape: full*c + win*min(c, W) + csa*min(c/r_csa, top_k) + idx*c/r_csa + hca*c/r_hca."""
     return (
         full * c
@@ -154,11 +155,11 @@ def _per_sequence(a: ArchCoeffs, c: np.ndarray, full, win, csa, idx, hca) -> np.
     )
 
 
-def kv_read_elems(a: ArchCoeffs, c: np.ndarray) -> np.ndarray:
+def kv_read_elems(a: ArchCoeffs, c: FloatArray | float) -> FloatArray:
     """KV elements one decode step reads for one sequence at context c (sparse top-k capped)."""
     return _per_sequence(a, c, a.kv_full, a.kv_win, a.kv_csa, a.kv_idx, a.kv_hca)
 
 
-def attn_flops_per_token(a: ArchCoeffs, c: np.ndarray) -> np.ndarray:
+def attn_flops_per_token(a: ArchCoeffs, c: FloatArray | float) -> FloatArray:
     """Attention FLOPs of one new token at context c."""
     return _per_sequence(a, c, a.fl_full, a.fl_win, a.fl_csa, a.fl_idx, a.fl_hca)

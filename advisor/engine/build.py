@@ -8,7 +8,8 @@ from datetime import date
 from advisor.domain import LLM, Catalog, System
 from advisor.engine import arch as arch_mod
 from advisor.engine.factors import Factors
-from advisor.engine.grid import BATCHES, LAYOUTS, Grid, Workload, evaluate_grid
+from advisor.engine.grid import BATCHES, LAYOUTS, Grid, GridSetup, evaluate_grid
+from advisor.engine.types import FloatArray
 from advisor.engine.hardware import hw_arrays
 
 
@@ -19,6 +20,7 @@ def today() -> date:
 
 
 def days_since(release: str, today_: date | None = None) -> float:
+    """Days from a release date (YYYY-MM or YYYY-MM-DD) to today (or `today_`)."""
     parts = [int(x) for x in release.split("-")] + [1]
     rel = date(parts[0], parts[1], parts[2])
     return float(((today_ or today()) - rel).days)
@@ -27,12 +29,12 @@ def days_since(release: str, today_: date | None = None) -> float:
 def grid_for(
     catalog: Catalog, systems: list[System], model: LLM, fac: Factors, *, isl: int, osl: int, precision: str = "auto",
     spec_decode: str = "auto", accept: float | None = None, days_since_release: float | None = None,
-    layouts=None, batches=None,
+    layouts: FloatArray | None = None, batches: FloatArray | None = None,
 ) -> tuple[Grid, float]:
     """The grid of one model on these systems, and the days since release it assumed."""
     days = days_since(model.release_date) if days_since_release is None else days_since_release
-    wl = Workload(isl=isl, osl=osl, precision=precision, spec_decode=spec_decode, accept=accept,
-                  days_since_release=max(days, 0.0))
+    wl = GridSetup(isl=isl, osl=osl, precision=precision, spec_decode=spec_decode, accept=accept,
+                   days_since_release=max(days, 0.0))
     grid = evaluate_grid(
         arch_mod.coeffs(model), hw_arrays(catalog, systems), wl, fac,
         layouts=LAYOUTS if layouts is None else layouts, batches=BATCHES if batches is None else batches,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 from datetime import date
 
 import numpy as np
@@ -23,10 +24,12 @@ import numpy as np
 from advisor.domain import BenchmarkPoint, Catalog
 from advisor.domain.base import PRECISION_ORDER
 from advisor.engine.arch import ArchCoeffs, coeffs
-from advisor.engine.factors import PREC_MULT_MAX, PRIOR_PER_ECOSYSTEM, PRIOR_PREC_MULT, PRIOR_SHARED, Factors, maturity_fraction
+from advisor.engine.factors import Factors, maturity_fraction
 from advisor.engine.grid import BATCHES
-from advisor.engine.hardware import hw_arrays
-from advisor.engine.throughput import simulate
+from advisor.engine.hardware import HwArrays, hw_arrays
+from advisor.engine.params import FitValues, ParamTable
+from advisor.engine.throughput import ServingPoint, StepFactors, simulate
+from advisor.engine.types import FloatArray, IntArray
 
 SERVER_MIN_TOK_S_PER_USER = 5.0  # MLPerf Llama-2-70B server: TPOT p99 <= 200 ms
 SERVER_MAX_TTFT_S = 2.0
@@ -137,93 +140,39 @@ def build_replays(catalog: Catalog, points: list[BenchmarkPoint] | None = None):
     return replays, hw_arrays(catalog, systems)
 
 
-# --- parameter vector ------------------------------------------------------------
-
-@dataclass
-class ParamSpace:
-    ecosystems: list[str]
-    names: list[str] = field(default_factory=list)
-
-    def __post_init__(self):
-        self.names = []
-        for e in self.ecosystems:
-            self.names += [f"{e}.bw_eff", f"{e}.fl_eff", f"{e}.t_layer_s"]
-        self.names += ["prec.fp8", "prec.fp4", "alpha_s", "attn_eff", "pf_eff", "accept", "beta", "imbalance", "overlap"]
-
-    def prior(self) -> np.ndarray:
-        th = []
-        for _ in self.ecosystems:
-            th += [_logit(PRIOR_PER_ECOSYSTEM["bw_eff"]), _logit(PRIOR_PER_ECOSYSTEM["fl_eff"]), np.log(PRIOR_PER_ECOSYSTEM["t_layer_s"])]
-        sh = PRIOR_SHARED
-        th += [_logit(PRIOR_PREC_MULT["fp8"] / PREC_MULT_MAX), _logit(PRIOR_PREC_MULT["fp4"] / PREC_MULT_MAX), np.log(sh["alpha_s"]),
-               _logit(sh["attn_eff"]), _logit(sh["pf_eff"]), _logit(sh["accept"]), np.log(sh["beta"]),
-               np.log(sh["imbalance"] - 1.0), np.log(sh["overlap"] - 1.0)]
-        return np.array(th)
-
-    def unpack(self, th: np.ndarray) -> dict[str, np.ndarray]:
-        """Natural values; th may have a leading batch axis (K, n)."""
-        th = np.atleast_2d(th)
-        ne = len(self.ecosystems)
-        eco = th[:, : 3 * ne].reshape(-1, ne, 3)
-        rest = th[:, 3 * ne:]
-        return {
-            "bw_eff": _sigmoid(eco[:, :, 0]),
-            "fl_eff": _sigmoid(eco[:, :, 1]),
-            "t_layer": np.exp(eco[:, :, 2]),
-            "prec_mult": PREC_MULT_MAX * _sigmoid(np.stack([rest[:, 1], rest[:, 0], rest[:, 0], np.full(len(th), 10.0)], axis=1)),
-            "alpha": np.exp(rest[:, 2]),
-            "attn_eff": _sigmoid(rest[:, 3]),
-            "pf_eff": _sigmoid(rest[:, 4]),
-            "accept": _sigmoid(rest[:, 5]),
-            "beta": np.exp(rest[:, 6]),
-            "imbalance": 1.0 + np.exp(rest[:, 7]),
-            "overlap": 1.0 + np.exp(rest[:, 8]),
-        }
-
-    def to_factors(self, th: np.ndarray, calibrated_pairs, bands) -> Factors:
-        v = {k: np.asarray(x)[0] for k, x in self.unpack(th).items()}
-        per = {e: {"bw_eff": float(v["bw_eff"][i]), "fl_eff": float(v["fl_eff"][i]), "t_layer_s": float(v["t_layer"][i])}
-               for i, e in enumerate(self.ecosystems)}
-        shared = {"alpha_s": float(v["alpha"]), "attn_eff": float(v["attn_eff"]), "pf_eff": float(v["pf_eff"]),
-                  "accept": float(v["accept"]), "beta": float(v["beta"]), "imbalance": float(v["imbalance"]), "overlap": float(v["overlap"])}
-        pm = {p: float(v["prec_mult"][i]) for i, p in enumerate(PRECISION_ORDER)}
-        pm["bf16"] = 1.0
-        return Factors(per_ecosystem=per, shared=shared, prec_mult=pm,
-                       calibrated_pairs=frozenset(calibrated_pairs), error_band_pct=dict(bands))
-
-
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def _logit(p):
-    return float(np.log(p / (1.0 - p)))
-
-
 # --- prediction ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReplayGroup:
+    """Points of one model replayed together: at their own setup, or searched (MLPerf)."""
+
+    arch: ArchCoeffs
+    idx: IntArray  # positions in the replay list
+    search: bool
+    hw: HwArrays  # view at the points (rows and precisions), shaped (1, n) or (1, n, 1, 1) for a search
+
 
 class Predictor:
     """Vectorised replay of many points for a batch of parameter vectors."""
 
-    def __init__(self, catalog: Catalog, replays: list[Replay], hw, space: ParamSpace):
+    def __init__(self, catalog: Catalog, replays: list[Replay], hw: HwArrays, space: ParamTable):
         self.replays, self.hw, self.space = replays, hw, space
         self.arch: dict[str, ArchCoeffs] = {}
-        self.groups = []  # (arch, idx array, search: bool)
         by_key: dict[tuple[str, bool], list[int]] = {}
         for i, r in enumerate(replays):
             mid = catalog.model(r.point.model).id
             self.arch.setdefault(mid, coeffs(catalog.model(mid)))
             by_key.setdefault((mid, r.batch == 0), []).append(i)
-        for (mid, search), idx in sorted(by_key.items()):
-            self.groups.append((self.arch[mid], np.array(idx), search))
         n = len(replays)
-        row = np.array([r.hw_row for r in replays])
+        row = np.array([r.hw_row for r in replays], dtype=np.intp)
         self.eco_idx = np.array([space.ecosystems.index(r.ecosystem) if r.ecosystem in space.ecosystems else -1 for r in replays])
-        self.prec = np.array([PRECISION_ORDER.index(r.point.precision) for r in replays])
-        self.peak = hw.peak[row, self.prec]
-        self.attn_peak = hw.attn_peak[row]
-        self.mem_bw, self.mem, self.dom = hw.mem_bw[row], hw.mem_bytes[row], hw.domain[row]
-        self.up, self.out = hw.up_bw[row], hw.out_bw[row]
+        self.prec = np.array([PRECISION_ORDER.index(r.point.precision) for r in replays], dtype=np.intp)
+        points = hw.at(row, self.prec)  # every hardware column at each point's system and precision
+        self.groups: list[ReplayGroup] = []
+        for (mid, search), ids in sorted(by_key.items()):
+            idx = np.array(ids, dtype=np.intp)
+            view = points.map(lambda x, idx=idx, search=search: x[idx][None, :, None, None] if search else x[idx][None, :])
+            self.groups.append(ReplayGroup(self.arch[mid], idx, search, view))
         self.mat = maturity_fraction(hw.day0_fraction[row], hw.days_to_mature[row], np.array([r.days for r in replays]))
         self.G = np.array([r.gpus for r in replays])
         self.B = np.array([r.batch for r in replays])
@@ -239,44 +188,48 @@ class Predictor:
         self.meas_user = np.array([r.measured_tok_s_per_user or np.nan for r in replays])
         self.n = n
 
-    def predict(self, th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, th: FloatArray) -> tuple[FloatArray, FloatArray]:
         """(throughput on each point's basis, tok/s/user), each shaped (K, N)."""
-        v = self.space.unpack(th)
-        K = v["alpha"].shape[0]
+        return self.predict_values(self.space.values(th))
+
+    def predict_values(self, v: FitValues) -> tuple[FloatArray, FloatArray]:
+        """The same from natural values (K parameter sets)."""
+        K = v.alpha_s.shape[0]
         thr = np.full((K, self.n), np.nan)
         usr = np.full((K, self.n), np.nan)
         eco = np.where(self.eco_idx >= 0, self.eco_idx, 0)
-        for arch, idx, search in self.groups:
+        for grp in self.groups:
+            idx = grp.idx
             e = eco[idx]
-            pts = dict(
-                mem_bw=self.mem_bw[idx], peak=self.peak[idx], attn_peak=self.attn_peak[idx], mem_bytes=self.mem[idx], domain=self.dom[idx],
-                up_bw=self.up[idx], out_bw=self.out[idx], spec=self.spec[idx], isl=self.isl[idx],
-                osl=self.osl[idx], disagg=self.disagg[idx], prec=self.prec[idx],
+            # (K, n) per point; shared ones (K, 1)
+            fac = StepFactors(
+                bw_eff=v.bw_eff[:, e], fl_eff=v.fl_eff[:, e], t_layer_s=v.t_layer_s[:, e],
+                prec_mult=v.prec_mult[:, self.prec[idx]],
+                speed=self.mat[idx][None, :] ** v.beta[:, None],
+                alpha_s=v.alpha_s[:, None], attn_eff=v.attn_eff[:, None], pf_eff=v.pf_eff[:, None],
+                accept=v.accept[:, None], imbalance=v.imbalance[:, None], overlap=v.overlap[:, None],
             )
-            fac = dict(
-                bw_eff=v["bw_eff"][:, e], fl_eff=v["fl_eff"][:, e], t_layer=v["t_layer"][:, e],
-                prec_mult=v["prec_mult"][:, self.prec[idx]],
-                speed=self.mat[idx][None, :] ** v["beta"][:, None],
-            )
-            shared = {k: v[k][:, None] for k in ("alpha", "attn_eff", "pf_eff", "accept", "imbalance", "overlap")}
-            if not search:
-                out = simulate(arch, **{k: x[None, :] for k, x in pts.items()}, G=self.G[idx][None, :], B=self.B_run[idx][None, :],
-                               **fac, **shared)
+            if not grp.search:
+                pt = ServingPoint(gpus=self.G[idx][None, :], prec=self.prec[idx][None, :], spec=self.spec[idx][None, :],
+                                  batch=self.B_run[idx][None, :], isl=self.isl[idx][None, :], osl=self.osl[idx][None, :],
+                                  disaggregated=self.disagg[idx][None, :])
+                out = simulate(grp.arch, grp.hw, fac, pt)
                 busy = (self.B[idx] / self.B_run[idx])[None, :]  # replicas idle part of the time below one sequence
-                t = busy * np.where(self.basis[idx] == "total", out["total_tok_s_per_gpu"], out["output_tok_s_per_gpu"])
+                t = busy * np.where(self.basis[idx] == "total", out.total_tok_s_per_gpu, out.output_tok_s_per_gpu)
                 thr[:, idx] = t
-                usr[:, idx] = out["tok_s_per_user"]
+                usr[:, idx] = out.tok_s_per_user
             else:
-                ex = (slice(None), slice(None), None, None)
-                pts4 = {k: x[None, :, None, None] for k, x in pts.items()}
                 G = SEARCH_LAYOUTS[None, None, :, None]
                 B = BATCHES[None, None, None, :]
-                out = simulate(arch, **pts4, G=G, B=B, **{k: x[ex] for k, x in fac.items()},
-                               **{k: x[:, :, None, None] for k, x in shared.items()})
-                ok = np.broadcast_to(out["fits"] & (G <= self.n_acc[idx][None, :, None, None]), out["output_tok_s_per_gpu"].shape)
+                pt = ServingPoint(gpus=G, prec=self.prec[idx][None, :, None, None], spec=self.spec[idx][None, :, None, None],
+                                  batch=B, isl=self.isl[idx][None, :, None, None], osl=self.osl[idx][None, :, None, None],
+                                  disaggregated=self.disagg[idx][None, :, None, None])
+                fac4 = StepFactors(**{k: x[:, :, None, None] for k, x in vars(fac).items()})
+                out = simulate(grp.arch, grp.hw, fac4, pt)
+                ok = np.broadcast_to(out.fits & (G <= self.n_acc[idx][None, :, None, None]), out.output_tok_s_per_gpu.shape)
                 srv = self.server[idx][None, :, None, None]
-                ok = ok & (~srv | ((out["tok_s_per_user"] >= SERVER_MIN_TOK_S_PER_USER) & (out["ttft_s"] <= SERVER_MAX_TTFT_S)))
-                t = np.where(ok, out["output_tok_s_per_gpu"], 0.0)
+                ok = ok & (~srv | ((out.tok_s_per_user >= SERVER_MIN_TOK_S_PER_USER) & (out.ttft_s <= SERVER_MAX_TTFT_S)))
+                t = np.where(ok, out.output_tok_s_per_gpu, 0.0)
                 thr[:, idx] = np.maximum(t.reshape(K, len(idx), -1).max(axis=2), 1e-3)
         return thr, usr
 
@@ -323,10 +276,15 @@ def _lm(pred: Predictor, th0: np.ndarray, mask=None, iters: int = 40, tol: float
 
 @dataclass
 class CalibrationReport:
+    """A fit: its factors, one row per measured point, the error summary and the parameters."""
+
     factors: Factors
-    rows: list[dict]
-    summary: dict
+    rows: list[dict[str, Any]]
+    summary: dict[str, Any]
     parameters: dict[str, float]
+    """Fitted values in fit space (logit/log), by name."""
+    parameter_table: list[dict[str, float | str]] = field(default_factory=list)
+    """Fitted values in their units with bounds, unit, meaning and prior (params.ParamTable.rows)."""
 
 
 def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 6) -> CalibrationReport:
@@ -334,7 +292,7 @@ def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 6) -> Calibratio
     if not replays:
         return CalibrationReport(Factors(), [], {"points": 0}, {})
     ecos = sorted({r.ecosystem for r in replays})
-    space = ParamSpace(ecos)
+    space = ParamTable(tuple(ecos))
     pred = Predictor(catalog, replays, hw, space)
     th0 = space.prior()
     before_thr, before_usr = pred.predict(th0[None, :])
@@ -374,7 +332,7 @@ def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 6) -> Calibratio
     pairs = {(r.ecosystem, r.point.precision) for r in replays}
     factors = replace(space.to_factors(th[None, :], pairs, bands), summary=summary["all"])
     params = dict(zip(space.names, [float(x) for x in th]))
-    return CalibrationReport(factors, rows, summary, params)
+    return CalibrationReport(factors, rows, summary, params, space.rows(th[None, :]))
 
 
 def _stats(errors: list[float]) -> dict:

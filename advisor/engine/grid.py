@@ -13,16 +13,22 @@ from advisor.domain.base import PRECISION_ORDER
 from advisor.engine.arch import ArchCoeffs
 from advisor.engine.factors import Factors, maturity_fraction
 from advisor.engine.hardware import HwArrays
-from advisor.engine.throughput import simulate
+from advisor.engine.precision import N_PRECISIONS
+from advisor.engine.throughput import ServingPoint, StepFactors, StepResult, simulate
+from advisor.engine.types import BoolArray, FloatArray
 
 LAYOUTS = np.array([1, 2, 4, 8, 16, 32, 64, 72, 128, 256, 384], dtype=float)
 BATCHES = np.unique(np.round(np.geomspace(1, 2048, 56))).astype(float)
 SPEC = np.array([0.0, 1.0])  # 0 = no speculative decoding, 1 = one MTP draft token
 METRICS = ("tok_s_per_user", "output_tok_s_per_gpu", "total_tok_s_per_gpu", "ttft_s", "mem_used_gb", "t_step_s")
+FLAGS = ("fits", "compute_bound")
+AXES = ("system", "gpus_per_replica", "precision", "spec_decode", "batch")
 
 
 @dataclass(frozen=True)
-class Workload:
+class GridSetup:
+    """What one grid is evaluated for: lengths, precision and speculative-decoding choice, software age."""
+
     isl: int
     osl: int
     precision: str = "auto"  # or one of PRECISION_ORDER
@@ -32,15 +38,15 @@ class Workload:
     disaggregated: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Grid:
-    """Every metric as an array of shape (S, G, P, M, B), plus the valid mask."""
+    """Every metric as an array of shape (S, G, P, M, B) (axes: AXES), plus the valid mask."""
 
     hw: HwArrays
-    layouts: np.ndarray
-    batches: np.ndarray
-    valid: np.ndarray
-    metrics: dict[str, np.ndarray]
+    layouts: FloatArray
+    batches: FloatArray
+    valid: BoolArray
+    metrics: dict[str, np.ndarray]  # METRICS then FLAGS, each broadcast to the grid's shape
     modes: list[str]  # per system: calibrated | roofline (for its best precision), informative
     factors: Factors
 
@@ -53,47 +59,49 @@ class Grid:
         return int(self.valid.size)
 
 
-def factor_arrays(factors: Factors, ecosystems: tuple[str, ...]) -> dict[str, np.ndarray]:
-    per = [factors.for_ecosystem(e) for e in ecosystems]
-    return {
-        "bw_eff": np.array([p["bw_eff"] for p in per]),
-        "fl_eff": np.array([p["fl_eff"] for p in per]),
-        "t_layer": np.array([p["t_layer_s"] for p in per]),
-    }
+def step_factors(factors: Factors, hw: HwArrays, setup: GridSetup, sys_shape: tuple[int, ...],
+                 prec: np.ndarray) -> StepFactors:
+    """The factors at every grid point: per system (shaped sys_shape), per precision (indexed by prec), shared."""
+    per = [factors.for_ecosystem(e) for e in hw.ecosystems]
+    sh = factors.shared
+
+    def col(key: str) -> FloatArray:
+        return np.array([p[key] for p in per], dtype=np.float64).reshape(sys_shape)
+
+    def scalar(x: float) -> FloatArray:
+        return np.asarray(x, dtype=np.float64)
+
+    days = np.inf if setup.days_since_release is None else setup.days_since_release
+    speed = maturity_fraction(hw.day0_fraction, hw.days_to_mature, days) ** sh["beta"]
+    return StepFactors(
+        bw_eff=col("bw_eff"), fl_eff=col("fl_eff"), t_layer_s=col("t_layer_s"),
+        prec_mult=factors.prec_array()[prec],
+        alpha_s=scalar(sh["alpha_s"]), attn_eff=scalar(sh["attn_eff"]), pf_eff=scalar(sh["pf_eff"]),
+        accept=scalar(sh["accept"] if setup.accept is None else setup.accept),
+        imbalance=scalar(sh["imbalance"]), overlap=scalar(sh["overlap"]),
+        speed=speed.reshape(sys_shape),
+    )
 
 
 def evaluate_grid(
     arch: ArchCoeffs,
     hw: HwArrays,
-    wl: Workload,
+    wl: GridSetup,
     factors: Factors,
     *,
-    layouts: np.ndarray = LAYOUTS,
-    batches: np.ndarray = BATCHES,
+    layouts: FloatArray = LAYOUTS,
+    batches: FloatArray = BATCHES,
     kv_reserve: float = 0.1,
 ) -> Grid:
+    """Every (system, GPUs per replica, precision, MTP, batch) cell of `arch` on `hw`, in one pass."""
     S = len(hw)
     s = (S, 1, 1, 1, 1)
-    fa = factor_arrays(factors, hw.ecosystems)
-    G = layouts.reshape(1, -1, 1, 1, 1)
-    P = np.arange(4).reshape(1, 1, 4, 1, 1)
-    M = SPEC.reshape(1, 1, 1, -1, 1)
-    B = batches.reshape(1, 1, 1, 1, -1)
-    prec_mult = factors.prec_array()[P]
-    peak = hw.peak.reshape(S, 1, 4, 1, 1)
-    days = np.inf if wl.days_since_release is None else wl.days_since_release
-    speed = maturity_fraction(hw.day0_fraction, hw.days_to_mature, days) ** factors.shared["beta"]
-    sh = factors.shared
-    accept = sh["accept"] if wl.accept is None else wl.accept
-    out = simulate(
-        arch,
-        mem_bw=hw.mem_bw.reshape(s), peak=peak, attn_peak=hw.attn_peak.reshape(s), mem_bytes=hw.mem_bytes.reshape(s), domain=hw.domain.reshape(s),
-        up_bw=hw.up_bw.reshape(s), out_bw=hw.out_bw.reshape(s),
-        G=G, prec=P, spec=M, B=B, isl=wl.isl, osl=wl.osl, disagg=wl.disaggregated,
-        bw_eff=fa["bw_eff"].reshape(s), fl_eff=fa["fl_eff"].reshape(s), t_layer=fa["t_layer"].reshape(s),
-        prec_mult=prec_mult, alpha=sh["alpha_s"], attn_eff=sh["attn_eff"], pf_eff=sh["pf_eff"],
-        accept=accept, imbalance=sh["imbalance"], overlap=sh["overlap"], speed=speed.reshape(s), kv_reserve=kv_reserve,
+    P = np.arange(N_PRECISIONS).reshape(1, 1, -1, 1, 1)
+    point = ServingPoint(
+        gpus=layouts.reshape(1, -1, 1, 1, 1), prec=P, spec=SPEC.reshape(1, 1, 1, -1, 1), batch=batches.reshape(1, 1, 1, 1, -1),
+        isl=np.asarray(float(wl.isl)), osl=np.asarray(float(wl.osl)), disaggregated=wl.disaggregated, kv_reserve=kv_reserve,
     )
+    out = simulate(arch, hw.at(np.arange(S).reshape(s), P), step_factors(factors, hw, wl, s, P), point)
     # which cells are real options
     prec_ok = (hw.peak > 0) & hw.eco_prec_ok & np.array([p in arch.precisions for p in PRECISION_ORDER])
     if wl.precision != "auto":
@@ -106,17 +114,20 @@ def evaluate_grid(
     layout_ok = layouts.reshape(1, -1) <= hw.max_gpus.reshape(-1, 1)
     ctx_ok = (wl.isl + wl.osl) <= arch.max_context
     valid = (
-        out["fits"]
-        & prec_ok.reshape(S, 1, 4, 1, 1)
+        out.fits
+        & prec_ok.reshape(S, 1, N_PRECISIONS, 1, 1)
         & spec_ok.reshape(1, 1, 1, -1, 1)
         & layout_ok.reshape(S, -1, 1, 1, 1)
         & ctx_ok
     )
-    metrics = {k: np.broadcast_to(out[k], valid.shape) for k in METRICS}
-    metrics["fits"] = np.broadcast_to(out["fits"], valid.shape)
-    metrics["compute_bound"] = np.broadcast_to(out["compute_bound"], valid.shape)
     modes = []
     for i, eco in enumerate(hw.ecosystems):
-        ok = [PRECISION_ORDER[p] for p in range(4) if prec_ok[i, p]]
+        ok = [PRECISION_ORDER[p] for p in range(N_PRECISIONS) if prec_ok[i, p]]
         modes.append("calibrated" if any(factors.mode(eco, p) == "calibrated" for p in ok) else "roofline")
-    return Grid(hw=hw, layouts=layouts, batches=batches, valid=valid, metrics=metrics, modes=modes, factors=factors)
+    return Grid(hw=hw, layouts=layouts, batches=batches, valid=valid, metrics=grid_metrics(out, valid.shape),
+                modes=modes, factors=factors)
+
+
+def grid_metrics(out: StepResult, shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """METRICS then FLAGS of a StepResult, each broadcast to the grid's shape (read-only views)."""
+    return {k: np.broadcast_to(getattr(out, k), shape) for k in METRICS + FLAGS}

@@ -1,54 +1,106 @@
 """The step-time model: decode and prefill time of one replica, as numpy broadcasting.
 
+`simulate(arch, hw, factors, point)`: every array in `hw` (an `HwArrays` view), `factors`
+(`StepFactors`) and `point` (`ServingPoint`) broadcasts against the others, so one call
+evaluates a whole grid (grid.py) or a batch of parameter vectors over many measured points
+(calibration.py). The formula, term by term, is written out in docs/engine.md:
+
 Per decode step of a replica of G accelerators with B sequences (T = B * (1 + drafts) tokens):
   bytes  = weights touched (MoE: E * (1 - (1 - k/E)^T) experts per layer) + KV read / attn_eff
   flops  = 2 * active_params * T + attention over the context
-  t_step = (max(bytes / (G * bw * bw_eff), flops / (G * peak * fl_eff * prec_mult))
-            + t_comm(G) + t_layer * layers) / maturity^beta
+  t_step = (||t_mem, t_cmp||_overlap + t_comm(G) + t_layer * layers) / speed
 Prefill of ISL tokens runs on the same GPUs (aggregated serving) and interrupts decode.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from advisor.engine.arch import ArchCoeffs, attn_flops_per_token, kv_read_elems, kv_stored_elems
 from advisor.engine.factors import SCALE_OUT_LATENCY_MULT
-from advisor.engine.arch import KV_BYTES, WEIGHT_BYTES, ArchCoeffs, attn_flops_per_token, kv_read_elems, kv_stored_elems
+from advisor.engine.hardware import HwArrays
+from advisor.engine.precision import KV_BYTES, WEIGHT_BYTES
+from advisor.engine.types import AnyArray, BoolArray, FloatArray
 
 
-def simulate(
-    a: ArchCoeffs,
-    *,
-    mem_bw, peak, attn_peak, mem_bytes, domain, up_bw, out_bw,  # hardware, broadcastable
-    G, prec, spec, B, isl, osl, disagg,  # operating point, broadcastable (prec: index into PRECISION_ORDER)
-    bw_eff, fl_eff, t_layer, prec_mult,  # per-point factors, broadcastable
-    alpha, attn_eff, pf_eff, accept, imbalance, overlap,  # shared scalars
-    speed,  # maturity speed factor (1 = mature), broadcastable
-    kv_reserve: float = 0.1,
-) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class StepFactors:
+    """Efficiency factors at each point (broadcastable arrays; Factors holds them per ecosystem)."""
+
+    bw_eff: FloatArray  # achieved / peak memory bandwidth in decode
+    fl_eff: FloatArray  # achieved / peak 16-bit FLOP/s
+    t_layer_s: FloatArray  # fixed time per layer per step (launches, synchronisation)
+    prec_mult: FloatArray  # the point precision's compute efficiency relative to bf16's
+    alpha_s: FloatArray  # latency of one collective inside the scale-up domain
+    attn_eff: FloatArray  # attention kernels' share of the memory efficiency
+    pf_eff: FloatArray  # prefill: fraction of peak FLOP/s reached
+    accept: FloatArray  # MTP acceptance rate of one drafted token
+    imbalance: FloatArray  # MoE expert bytes on the hottest GPU / mean, when experts are split
+    overlap: FloatArray  # p-norm of (memory time, compute time)
+    speed: FloatArray  # software maturity speed factor (1 = mature)
+
+
+@dataclass(frozen=True)
+class ServingPoint:
+    """Where a replica operates (broadcastable arrays)."""
+
+    gpus: FloatArray  # G: accelerators per replica
+    prec: AnyArray  # index into PRECISION_ORDER
+    spec: FloatArray  # drafted tokens per step (0 = no speculative decoding, 1 = one MTP token)
+    batch: FloatArray  # B: concurrent sequences per replica
+    isl: FloatArray  # input tokens per request
+    osl: FloatArray  # output tokens per request
+    disaggregated: AnyArray | bool = False  # prefill runs elsewhere (decode GPUs only)
+    kv_reserve: float = 0.1  # share of usable memory held back from weights + KV
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one replica achieves at each point; every field broadcast to the points' shape."""
+
+    t_step_s: FloatArray
+    t_prefill_s: FloatArray
+    tok_s_per_user: FloatArray
+    output_tok_s_per_gpu: FloatArray
+    total_tok_s_per_gpu: FloatArray
+    ttft_s: FloatArray
+    mem_used_gb: FloatArray
+    fits: BoolArray
+    compute_bound: BoolArray
+    # the terms of t_step, for explanations and tests
+    t_mem_s: FloatArray
+    t_compute_s: FloatArray
+    t_comm_s: FloatArray
+    t_fixed_s: FloatArray
+
+
+def simulate(arch: ArchCoeffs, hw: HwArrays, factors: StepFactors, point: ServingPoint) -> StepResult:
+    """Decode step, prefill, per-user and per-GPU throughput and memory fit at every point."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _simulate(**locals())
+        return _simulate(arch, hw, factors, point)
 
 
-def _simulate(a, *, mem_bw, peak, attn_peak, mem_bytes, domain, up_bw, out_bw, G, prec, spec, B, isl, osl, disagg,
-              bw_eff, fl_eff, t_layer, prec_mult, alpha, attn_eff, pf_eff, accept, imbalance, overlap, speed, kv_reserve):
+def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) -> StepResult:
     f = np.float64
-    peak = np.where(np.asarray(peak) > 0, peak, np.nan)  # unsupported precision: NaN, masked out by the grid
-    G = np.asarray(G, dtype=f)
-    B = np.asarray(B, dtype=f)
-    spec = np.asarray(spec, dtype=f)
-    isl = np.asarray(isl, dtype=f)
-    osl = np.asarray(osl, dtype=f)
-    wbytes = WEIGHT_BYTES[prec]
-    kvb = KV_BYTES[prec] * a.kv_scale
+    peak = np.where(np.asarray(hw.peak) > 0, hw.peak, np.nan)  # unsupported precision: NaN, masked out by the grid
+    G = np.asarray(pt.gpus, dtype=f)
+    B = np.asarray(pt.batch, dtype=f)
+    spec = np.asarray(pt.spec, dtype=f)
+    isl = np.asarray(pt.isl, dtype=f)
+    osl = np.asarray(pt.osl, dtype=f)
+    wbytes = WEIGHT_BYTES[pt.prec]
+    kvb = KV_BYTES[pt.prec] * a.kv_scale
     T = B * (1.0 + spec)
     ctx = isl + 0.5 * osl
 
     # --- bytes read per decode step (whole replica) ---
+    expert_bytes: FloatArray | float
     if a.moe_layers > 0:
         p_touch = 1.0 - (1.0 - a.experts_per_token / a.n_experts) ** T
         experts = a.n_experts * p_touch
-        expert_bytes = a.moe_layers * experts * a.expert_params * wbytes * np.where(G > 1, imbalance, 1.0)
+        expert_bytes = a.moe_layers * experts * a.expert_params * wbytes * np.where(G > 1, fa.imbalance, 1.0)
         mtp_bytes = spec * (a.nonexpert_params / a.layers + experts * a.expert_params) * wbytes
     else:
         expert_bytes = 0.0
@@ -58,34 +110,34 @@ def _simulate(a, *, mem_bw, peak, attn_peak, mem_bytes, domain, up_bw, out_bw, G
     gemm_flops = T * 2.0 * a.active_params
     attn_flops = T * attn_flops_per_token(a, ctx)
 
-    peak_eff = peak * fl_eff * prec_mult
-    t_mem = (weight_bytes + kv_bytes / attn_eff) / (G * mem_bw * bw_eff)
+    peak_eff = peak * fa.fl_eff * fa.prec_mult
+    t_mem = (weight_bytes + kv_bytes / fa.attn_eff) / (G * hw.mem_bw * fa.bw_eff)
     # GEMMs run at the weight precision's peak; attention at 16-bit (FlashAttention/FlashMLA kernels)
-    t_cmp = gemm_flops / (G * peak_eff) + attn_flops / (G * attn_peak * fl_eff)
-    in_domain = G <= domain
-    link = np.where(in_domain, up_bw, out_bw)
-    lat = alpha * np.where(in_domain, 1.0, SCALE_OUT_LATENCY_MULT)
+    t_cmp = gemm_flops / (G * peak_eff) + attn_flops / (G * hw.attn_peak * fa.fl_eff)
+    in_domain = G <= hw.domain
+    link = np.where(in_domain, hw.up_bw, hw.out_bw)
+    lat = fa.alpha_s * np.where(in_domain, 1.0, SCALE_OUT_LATENCY_MULT)
     frac = (G - 1.0) / G
     t_comm = np.where(G > 1, 2.0 * a.layers * (lat + T * a.hidden * 2.0 * frac / link), 0.0)
-    t_fixed = t_layer * (a.layers + spec * a.mtp_layers)
+    t_fixed = fa.t_layer_s * (a.layers + spec * a.mtp_layers)
     # memory and compute overlap imperfectly: a p-norm between their sum (p=1) and max (p=inf)
-    t_busy = (t_mem**overlap + t_cmp**overlap) ** (1.0 / overlap)
-    t_step = (t_busy + t_comm + t_fixed) / speed
+    t_busy = (t_mem**fa.overlap + t_cmp**fa.overlap) ** (1.0 / fa.overlap)
+    t_step = (t_busy + t_comm + t_fixed) / fa.speed
 
     # --- prefill of one request (ISL tokens), compute bound with a weight pass ---
     pf_gemm = isl * 2.0 * a.active_params
     pf_attn = isl * attn_flops_per_token(a, 0.5 * isl)
     pf_comm = np.where(G > 1, 2.0 * a.layers * (lat + isl * a.hidden * 2.0 * frac / link), 0.0)
     t_pf = (
-        pf_gemm / (G * peak * prec_mult * pf_eff)
-        + pf_attn / (G * attn_peak * pf_eff)
-        + a.total_params * wbytes / (G * mem_bw * bw_eff)
+        pf_gemm / (G * peak * fa.prec_mult * fa.pf_eff)
+        + pf_attn / (G * hw.attn_peak * fa.pf_eff)
+        + a.total_params * wbytes / (G * hw.mem_bw * fa.bw_eff)
         + pf_comm + t_fixed
-    ) / speed
+    ) / fa.speed
 
-    tokens_per_step = 1.0 + spec * accept
+    tokens_per_step = 1.0 + spec * fa.accept
     steps = osl / tokens_per_step
-    t_life = steps * t_step + np.where(disagg, 0.0, B * t_pf)
+    t_life = steps * t_step + np.where(pt.disaggregated, 0.0, B * t_pf)
     tok_s_per_user = osl / t_life
     output_tok_s_per_gpu = B * osl / (t_life * G)
     total_tok_s_per_gpu = output_tok_s_per_gpu * (isl + osl) / osl
@@ -95,15 +147,19 @@ def _simulate(a, *, mem_bw, peak, attn_peak, mem_bytes, domain, up_bw, out_bw, G
     weights_mem = (a.total_params + spec * a.total_params / a.layers) * wbytes / G
     kv_mem = B * kv_stored_elems(a, isl + osl) * kvb / G
     mem_used = weights_mem + kv_mem
-    fits = (mem_used <= mem_bytes * (1.0 - kv_reserve)) & np.isfinite(t_step) & np.isfinite(t_pf)
-    return {
-        "t_step_s": t_step,
-        "t_prefill_s": t_pf,
-        "tok_s_per_user": tok_s_per_user,
-        "output_tok_s_per_gpu": output_tok_s_per_gpu,
-        "total_tok_s_per_gpu": total_tok_s_per_gpu,
-        "ttft_s": ttft_s,
-        "mem_used_gb": mem_used / 1e9,
-        "fits": fits,
-        "compute_bound": t_cmp > t_mem,
-    }
+    fits = (mem_used <= hw.mem_bytes * (1.0 - pt.kv_reserve)) & np.isfinite(t_step) & np.isfinite(t_pf)
+    return StepResult(
+        t_step_s=t_step,
+        t_prefill_s=t_pf,
+        tok_s_per_user=tok_s_per_user,
+        output_tok_s_per_gpu=output_tok_s_per_gpu,
+        total_tok_s_per_gpu=total_tok_s_per_gpu,
+        ttft_s=ttft_s,
+        mem_used_gb=mem_used / 1e9,
+        fits=fits,
+        compute_bound=t_cmp > t_mem,
+        t_mem_s=t_mem,
+        t_compute_s=t_cmp,
+        t_comm_s=t_comm,
+        t_fixed_s=t_fixed,
+    )

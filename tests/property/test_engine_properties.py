@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -13,9 +14,9 @@ from advisor.domain.base import PRECISION_ORDER
 from advisor.engine import select, tco
 from advisor.engine.arch import coeffs
 from advisor.engine.factors import Factors
-from advisor.engine.grid import Workload, evaluate_grid
-from advisor.engine.hardware import hw_arrays
-from advisor.engine.throughput import simulate
+from advisor.engine.grid import GridSetup, evaluate_grid
+from advisor.engine.hardware import HwArrays, hw_arrays
+from advisor.engine.throughput import ServingPoint, StepFactors, simulate
 from tests.conftest import real_catalog_present
 
 pytestmark = pytest.mark.skipif(not real_catalog_present(), reason="catalog/ data not written yet")
@@ -38,16 +39,23 @@ def archs(catalog):
     return {m: coeffs(catalog.model(m)) for m in MODELS}
 
 
-def _point(a, *, mem_bw, G, B, prec, spec, isl, osl, mem_bytes=192e9, disagg=False):
+@pytest.fixture(scope="module")
+def base_hw(catalog) -> HwArrays:
+    return hw_arrays(catalog, [catalog.system("nvidia_hgx_h100")])
+
+
+def _point(a, hw0, *, mem_bw, G, B, prec, spec, isl, osl, mem_bytes=192e9, disagg=False):
     sh = FACTORS.shared
     eco = FACTORS.pooled()
-    return simulate(
-        a, mem_bw=mem_bw, peak=2e15, attn_peak=1e15, mem_bytes=mem_bytes, domain=8.0, up_bw=450e9, out_bw=50e9,
-        G=G, prec=prec, spec=spec, B=B, isl=isl, osl=osl, disagg=disagg,
-        bw_eff=eco["bw_eff"], fl_eff=eco["fl_eff"], t_layer=eco["t_layer_s"], prec_mult=FACTORS.prec_array()[prec],
-        alpha=sh["alpha_s"], attn_eff=sh["attn_eff"], pf_eff=sh["pf_eff"], accept=sh["accept"],
-        imbalance=sh["imbalance"], overlap=sh["overlap"], speed=1.0,
-    )
+    f = np.asarray
+    hw = dataclasses.replace(hw0.at(np.array(0), np.array(prec)), mem_bw=f(mem_bw), peak=f(2e15), attn_peak=f(1e15),
+                             mem_bytes=f(mem_bytes), domain=f(8.0), up_bw=f(450e9), out_bw=f(50e9))
+    fac = StepFactors(bw_eff=f(eco["bw_eff"]), fl_eff=f(eco["fl_eff"]), t_layer_s=f(eco["t_layer_s"]),
+                      prec_mult=f(FACTORS.prec_array()[prec]), alpha_s=f(sh["alpha_s"]), attn_eff=f(sh["attn_eff"]),
+                      pf_eff=f(sh["pf_eff"]), accept=f(sh["accept"]), imbalance=f(sh["imbalance"]),
+                      overlap=f(sh["overlap"]), speed=f(1.0))
+    pt = ServingPoint(gpus=f(G), prec=f(prec), spec=f(spec), batch=f(B), isl=f(isl), osl=f(osl), disaggregated=disagg)
+    return vars(simulate(a, hw, fac, pt))
 
 
 point_args = dict(
@@ -63,10 +71,10 @@ point_args = dict(
 
 @FAST
 @given(bw=st.floats(0.1e12, 20e12), factor=st.floats(1.0, 50.0), **point_args)
-def test_more_memory_bandwidth_never_lowers_throughput(archs, bw, factor, model, G, B, prec, spec, isl, osl):
+def test_more_memory_bandwidth_never_lowers_throughput(archs, base_hw, bw, factor, model, G, B, prec, spec, isl, osl):
     a = archs[model]
-    lo = _point(a, mem_bw=bw, G=G, B=B, prec=prec, spec=spec, isl=isl, osl=osl)
-    hi = _point(a, mem_bw=bw * factor, G=G, B=B, prec=prec, spec=spec, isl=isl, osl=osl)
+    lo = _point(a, base_hw, mem_bw=bw, G=G, B=B, prec=prec, spec=spec, isl=isl, osl=osl)
+    hi = _point(a, base_hw, mem_bw=bw * factor, G=G, B=B, prec=prec, spec=spec, isl=isl, osl=osl)
     for key in ("total_tok_s_per_gpu", "output_tok_s_per_gpu", "tok_s_per_user"):
         assert float(hi[key]) >= float(lo[key]) * (1 - 1e-9), key
     assert float(hi["ttft_s"]) <= float(lo["ttft_s"]) * (1 + 1e-9)
@@ -75,9 +83,9 @@ def test_more_memory_bandwidth_never_lowers_throughput(archs, bw, factor, model,
 
 @FAST
 @given(mem_gb=st.floats(1.0, 2000.0), **point_args)
-def test_a_model_that_does_not_fit_is_never_fitting(archs, mem_gb, model, G, B, prec, spec, isl, osl):
+def test_a_model_that_does_not_fit_is_never_fitting(archs, base_hw, mem_gb, model, G, B, prec, spec, isl, osl):
     a = archs[model]
-    out = _point(a, mem_bw=8e12, G=G, B=B, prec=prec, spec=spec, isl=isl, osl=osl, mem_bytes=mem_gb * 1e9)
+    out = _point(a, base_hw, mem_bw=8e12, G=G, B=B, prec=prec, spec=spec, isl=isl, osl=osl, mem_bytes=mem_gb * 1e9)
     usable_gb = mem_gb * (1 - 0.1)  # simulate's default kv_reserve
     used = float(out["mem_used_gb"])
     if used > usable_gb * (1 + 1e-12):
@@ -93,7 +101,7 @@ def grids(catalog, archs):
     out = {}
     for m in ("llama_3_3_70b", "deepseek_v3"):
         for isl, osl in ((1024, 1024), (8192, 1024)):
-            out[(m, isl, osl)] = evaluate_grid(archs[m], hw, Workload(isl=isl, osl=osl), FACTORS,
+            out[(m, isl, osl)] = evaluate_grid(archs[m], hw, GridSetup(isl=isl, osl=osl), FACTORS,
                                                kv_reserve=catalog.defaults.kv_reserve_fraction)
     return out
 
