@@ -15,13 +15,14 @@ out (warm-started from the full fit) and predicts it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 from datetime import date
 
 import numpy as np
 
-from advisor.domain import BenchmarkPoint, Catalog
+from advisor.domain import BenchmarkPoint, Catalog, System
 from advisor.domain.base import PRECISION_ORDER
 from advisor.engine.arch import ArchCoeffs, coeffs
 from advisor.engine.factors import Factors, maturity_fraction
@@ -29,7 +30,7 @@ from advisor.engine.grid import BATCHES
 from advisor.engine.hardware import HwArrays, hw_arrays
 from advisor.engine.params import FitValues, ParamTable
 from advisor.engine.throughput import ServingPoint, StepFactors, simulate
-from advisor.engine.types import FloatArray, IntArray
+from advisor.engine.types import AnyArray, FloatArray, IntArray
 
 SERVER_MIN_TOK_S_PER_USER = 5.0  # MLPerf Llama-2-70B server: TPOT p99 <= 200 ms
 SERVER_MAX_TTFT_S = 2.0
@@ -115,9 +116,12 @@ def usable_points(catalog: Catalog) -> tuple[list[BenchmarkPoint], dict[str, str
     return use, left_out
 
 
-def build_replays(catalog: Catalog, points: list[BenchmarkPoint] | None = None):
+def build_replays(catalog: Catalog, points: list[BenchmarkPoint] | None = None) -> tuple[list[Replay], HwArrays]:
+    """Each point reduced to its replay setup, and the arrays of the systems they ran on (one per accelerator)."""
     points = points if points is not None else usable_points(catalog)[0]
-    systems, seen, replays = [], {}, []
+    systems: list[System] = []
+    seen: dict[str, int] = {}
+    replays: list[Replay] = []
     for p in points:
         acc = catalog.accelerator(p.accelerator)
         model = catalog.model(p.model)
@@ -152,6 +156,15 @@ class ReplayGroup:
     hw: HwArrays  # view at the points (rows and precisions), shaped (1, n) or (1, n, 1, 1) for a search
 
 
+def _point_view(idx: IntArray, search: bool) -> Callable[[AnyArray], AnyArray]:
+    """Rows idx of a per-point column, shaped (1, n), or (1, n, 1, 1) for a layout x batch search."""
+
+    def view(x: AnyArray) -> AnyArray:
+        return x[idx][None, :, None, None] if search else x[idx][None, :]
+
+    return view
+
+
 class Predictor:
     """Vectorised replay of many points for a batch of parameter vectors."""
 
@@ -171,7 +184,7 @@ class Predictor:
         self.groups: list[ReplayGroup] = []
         for (mid, search), ids in sorted(by_key.items()):
             idx = np.array(ids, dtype=np.intp)
-            view = points.map(lambda x, idx=idx, search=search: x[idx][None, :, None, None] if search else x[idx][None, :])
+            view = points.map(_point_view(idx, search))
             self.groups.append(ReplayGroup(self.arch[mid], idx, search, view))
         self.mat = maturity_fraction(hw.day0_fraction[row], hw.days_to_mature[row], np.array([r.days for r in replays]))
         self.G = np.array([r.gpus for r in replays])
@@ -233,7 +246,7 @@ class Predictor:
                 thr[:, idx] = np.maximum(t.reshape(K, len(idx), -1).max(axis=2), 1e-3)
         return thr, usr
 
-    def residuals(self, th: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    def residuals(self, th: FloatArray, mask: FloatArray | None = None) -> FloatArray:
         """(K, M) residual vectors: log errors of throughput, interactivity, and the priors."""
         thr, usr = self.predict(th)
         r1 = np.log(thr / self.meas_thr)
@@ -245,7 +258,8 @@ class Predictor:
         return np.concatenate([r1, r2, prior], axis=1)
 
 
-def _lm(pred: Predictor, th0: np.ndarray, mask=None, iters: int = 40, tol: float = 1e-6) -> np.ndarray:
+def _lm(pred: Predictor, th0: FloatArray, mask: FloatArray | None = None, iters: int = 40, tol: float = 1e-6) -> FloatArray:
+    """Levenberg-Marquardt from th0 on the (masked) residuals."""
     th = th0.copy()
     lam = 1e-2
     h = 1e-4
@@ -324,18 +338,18 @@ def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 6) -> Calibratio
         }
         rows.append(row)
     summary = summarise(rows)
-    bands = {}
+    bands: dict[str, float] = {}
     for eco, s in summary["per_ecosystem"].items():
         bands[eco] = s["loo_p80_abs_error_pct"] if s["loo_p80_abs_error_pct"] is not None else s["p80_abs_error_pct"]
     allp = summary["all"]
     bands["*"] = max(60.0, 2 * (allp["loo_p80_abs_error_pct"] or allp["p80_abs_error_pct"]))
-    pairs = {(r.ecosystem, r.point.precision) for r in replays}
+    pairs: set[tuple[str, str]] = {(r.ecosystem, str(r.point.precision)) for r in replays}
     factors = replace(space.to_factors(th[None, :], pairs, bands), summary=summary["all"])
     params = dict(zip(space.names, [float(x) for x in th]))
     return CalibrationReport(factors, rows, summary, params, space.rows(th[None, :]))
 
 
-def _stats(errors: list[float]) -> dict:
+def _stats(errors: list[float | None]) -> dict[str, Any]:
     a = np.abs(np.array([e for e in errors if e is not None], dtype=float))
     if a.size == 0:
         return {"n": 0, "median_abs_error_pct": None, "p80_abs_error_pct": None, "worst_abs_error_pct": None}
@@ -343,7 +357,7 @@ def _stats(errors: list[float]) -> dict:
             "p80_abs_error_pct": float(np.percentile(a, 80)), "worst_abs_error_pct": float(a.max())}
 
 
-def _ratio_worst(rows, key) -> float | None:
+def _ratio_worst(rows: list[dict[str, Any]], key: str) -> float | None:
     vals = [r[key] for r in rows if r[key] is not None]
     if not vals:
         return None
@@ -352,8 +366,10 @@ def _ratio_worst(rows, key) -> float | None:
     return float(max(ratios))
 
 
-def summarise(rows: list[dict]) -> dict:
-    def block(rs):
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Error statistics of all points, per ecosystem and per vendor."""
+
+    def block(rs: list[dict[str, Any]]) -> dict[str, Any]:
         fit_s = _stats([r["error_pct"] for r in rs])
         loo_s = _stats([r["loo_error_pct"] for r in rs])
         roof = _stats([100.0 * (r["roofline_tok_s_per_gpu"] / r["measured_tok_s_per_gpu"] - 1) for r in rs])
@@ -375,7 +391,7 @@ def summarise(rows: list[dict]) -> dict:
 
     out = {"all": block(rows), "per_ecosystem": {}, "per_vendor": {}}
     for key, field_ in (("per_ecosystem", "ecosystem"), ("per_vendor", "accelerator")):
-        groups: dict[str, list[dict]] = {}
+        groups: dict[str, list[dict[str, Any]]] = {}
         for r in rows:
             k = r[field_] if field_ == "ecosystem" else r[field_].split("_")[0]
             groups.setdefault(k, []).append(r)

@@ -11,10 +11,12 @@ ecosystem has no data ("roofline" mode).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
 from advisor.domain.base import PRECISION_ORDER
+from advisor.engine.types import FloatArray
 
 PRIOR_PER_ECOSYSTEM = {"bw_eff": 0.6, "fl_eff": 0.45, "t_layer_s": 40e-6}
 PRIOR_SHARED = {
@@ -23,8 +25,8 @@ PRIOR_SHARED = {
     "pf_eff": 0.5,  # prefill: fraction of peak FLOPs reached
     "accept": 0.7,  # MTP acceptance rate of one drafted token
     "beta": 0.5,  # step-time slowdown exponent on the maturity fraction
-    "imbalance": 1.25,
-    "overlap": 3.0,  # p-norm of (memory time, compute time): 1 = no overlap, large = perfect overlap  # MoE expert load imbalance on bytes read (hottest GPU / mean)
+    "imbalance": 1.25,  # MoE expert load imbalance on bytes read (hottest GPU / mean)
+    "overlap": 3.0,  # p-norm of (memory time, compute time): 1 = no overlap, large = perfect overlap
 }
 PRIOR_PREC_MULT = {"fp4": 0.6, "fp8": 0.85, "int8": 0.85, "bf16": 1.0}
 PREC_MULT_MAX = 1.2  # a precision's kernels may beat bf16's fraction of peak, but not by much
@@ -42,7 +44,7 @@ class Factors:
     """(ecosystem, precision) pairs with measured points behind them."""
     error_band_pct: dict[str, float] = field(default_factory=dict)
     """Leave-one-out error band per ecosystem (and '*' for roofline), percent."""
-    summary: dict = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
     """Error summary of the fit these factors came from (all points)."""
 
     def for_ecosystem(self, eco: str) -> dict[str, float]:
@@ -57,7 +59,7 @@ class Factors:
         keys = PRIOR_PER_ECOSYSTEM.keys()
         return {k: float(np.exp(np.mean([np.log(v[k]) for v in self.per_ecosystem.values()]))) for k in keys}
 
-    def prec_array(self) -> np.ndarray:
+    def prec_array(self) -> FloatArray:
         return np.array([self.prec_mult[p] for p in PRECISION_ORDER])
 
     def mode(self, eco: str, precision: str) -> str:
@@ -68,10 +70,10 @@ class Factors:
             return self.error_band_pct[eco]
         return self.error_band_pct.get("*", 60.0)
 
-    def with_shared(self, **kw: float) -> "Factors":
+    def with_shared(self, **kw: float) -> Factors:
         return replace(self, shared={**self.shared, **kw})
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "per_ecosystem": self.per_ecosystem,
             "shared": self.shared,
@@ -82,7 +84,7 @@ class Factors:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Factors":
+    def from_dict(cls, d: dict[str, Any]) -> Factors:
         return cls(
             per_ecosystem={k: dict(v) for k, v in d["per_ecosystem"].items()},
             shared=dict(d["shared"]),
@@ -93,9 +95,10 @@ class Factors:
         )
 
 
-def maturity_fraction(day0_fraction: np.ndarray | float, days_to_mature: np.ndarray | float, days: np.ndarray | float) -> np.ndarray:
+def maturity_fraction(day0_fraction: FloatArray | float, days_to_mature: FloatArray | float, days: FloatArray | float) -> FloatArray:
     """Fraction of mature throughput at `days` since release (log-linear ramp, 1 once mature)."""
     d0 = np.asarray(day0_fraction, dtype=float)
     t = np.maximum(np.asarray(days_to_mature, dtype=float), 1e-9)
     x = np.clip(1.0 - np.asarray(days, dtype=float) / t, 0.0, 1.0)
-    return d0 ** x
+    out: FloatArray = d0**x
+    return out

@@ -115,7 +115,7 @@ class HwArrays:
                 values[f.name] = tuple(src(r) for r in rows)
                 continue
             scale = f.metadata["scale"]
-            get: Source = (lambda r, a=src: getattr(r.accelerator, a)) if isinstance(src, str) else src
+            get = _attribute(src) if isinstance(src, str) else src
             col = [get(r) if scale == 1.0 else get(r) * scale for r in rows]
             arr = np.array(col, dtype=f.metadata["dtype"])
             values[f.name] = arr.reshape(-1, len(PRECISION_ORDER)) if f.metadata["per_precision"] else arr
@@ -123,15 +123,25 @@ class HwArrays:
 
     def map(self, fn: Callable[[AnyArray], AnyArray]) -> HwArrays:
         """Every array field through fn (e.g. a reshape or an index); labels unchanged."""
-        return dataclasses.replace(self, **{f.name: fn(getattr(self, f.name)) for f in _array_fields()})
+        out: dict[str, Any] = {f.name: fn(getattr(self, f.name)) for f in _array_fields()}
+        return dataclasses.replace(self, **out)
 
     def at(self, rows: AnyArray, prec: AnyArray) -> HwArrays:
         """The view at system rows `rows` and precision indices `prec` (broadcast together)."""
-        out: dict[str, AnyArray] = {}
+        out: dict[str, Any] = {}
         for f in _array_fields():
             x = getattr(self, f.name)
             out[f.name] = x[rows, prec] if f.metadata["per_precision"] else x[rows]
         return dataclasses.replace(self, **out)
+
+
+def _attribute(name: str) -> Source:
+    """A column read from the accelerator attribute of this name."""
+
+    def get(r: HwRow) -> Any:
+        return getattr(r.accelerator, name)
+
+    return get
 
 
 def _array_fields() -> list[dataclasses.Field[Any]]:
