@@ -25,7 +25,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from advisor import api
-    from advisor.cli.engine_cmd import SUMMARY_COLUMNS, summary_with_fit_2x, fmt, natural_parameters
+    from advisor.cli.engine_cmd import SUMMARY_COLUMNS, summary_with_fit_2x, fmt
     from advisor.engine import calibration
     from advisor.report.table import render_table
 
@@ -67,9 +67,11 @@ def main() -> int:
             title=f"worst {len(worst)} leave-one-out points", tty=False,
             numeric=[False] * 5 + [True] * 3,
         ))
-    params = natural_parameters(report.factors)
-    print(render_table(["parameter", "value"], [[k, f"{v:.4g}"] for k, v in params.items()],
-                       title="fitted parameters", numeric=[False, True], tty=False))
+    table = report.parameter_table  # name, value, bounds, unit, meaning (engine/params.py)
+    print(render_table(["parameter", "value", "lower", "upper", "unit", "meaning"],
+                       [[r["name"], f"{r['value']:.4g}", f"{r['lower']:g}", f"{r['upper']:g}", r["unit"], r["meaning"]]
+                        for r in table],
+                       title="fitted parameters", numeric=[False, True, True, True, False, False], tty=False))
     return 0
 
 
