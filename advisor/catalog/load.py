@@ -114,9 +114,13 @@ def load_catalog(
     with `strict`, lint findings are errors (except on `calibrate = false` benchmarks).
     Lint on the built-in catalog's own `calibrate = false` points is left out here (known
     seed claims, reported by `validate_paths`); on overlay points it is returned.
+    The user overlay folder (`sources.user_overlay_dir()`, where `advisor model import` writes)
+    is loaded first among the overlays whenever it holds .toml files.
     """
     from advisor.catalog import snapshot
 
+    if builtin:  # the user's own overlay folder (advisor model import) sits between built-in and --catalog
+        overlays = [*sources.user_overlays(), *overlays]
     snap_key = snapshot.key(overlays, strict) if builtin else None
     if snap_key and (cached := snapshot.read(snap_key)) is not None:
         return cached

@@ -22,6 +22,17 @@ def builtin_files() -> tuple[list[Path], list[Problem]]:
     return files, []
 
 
+def user_overlay_dir() -> Path:
+    """The user's own catalog folder (`advisor model import` writes here); every command loads it."""
+    return locations.user_config_dir() / "catalog"
+
+
+def user_overlays() -> list[Path]:
+    """[the user overlay folder] when it holds .toml files, else []: loaded before any --catalog overlay."""
+    folder = user_overlay_dir()
+    return [folder] if folder.is_dir() and any(folder.glob("*.toml")) else []
+
+
 def resolve_remote(url: str, *, allow_http: bool) -> Path:
     """A URL's catalog as a local path (fetched or cached) via advisor.catalog.remote."""
     try:

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "advisor.cli.engine_cmd",
     "advisor.cli.recommend_cmd",
     "advisor.cli.fleet_cmd",
+    "advisor.cli.model_cmd",
     "advisor.cli.tui_cmd",
 )
 

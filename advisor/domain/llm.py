@@ -45,6 +45,15 @@ class LLM(Entry):
     precisions: list[Precision] = Field(min_length=1, description="Weight precisions with released or standard checkpoints.")
     native_precision: Precision
     kv_bytes_per_token_measured: float | None = Field(default=None, gt=0, description="Whole-model KV bytes per token as measured by a serving stack.")
+    # --- Optional architecture detail (added 2026-12; the engine does not use these yet) ---
+    index_top_k: int = Field(default=0, ge=0, description="Sparse top-k attention (DeepSeek V3.2 / GLM-5 DSA): tokens each query attends to, chosen by an indexer; 0 = dense attention.")
+    index_heads: int = Field(default=0, ge=0, description="Sparse-attention indexer: heads of the indexer's query (DSA lightning indexer).")
+    index_head_dim: int = Field(default=0, ge=0, description="Sparse-attention indexer: key width per token per layer, elements (cached beside the KV cache).")
+    linear_attention_layers: int = Field(default=0, ge=0, description="Layers with linear attention and a fixed-size recurrent state instead of a growing KV cache (Gated DeltaNet, lightning attention).")
+    linear_num_heads: int = Field(default=0, ge=0, description="Linear-attention layers: value heads, each holding a key_head_dim x value_head_dim state matrix.")
+    linear_key_head_dim: int = Field(default=0, ge=0, description="Linear-attention layers: key width per head, elements.")
+    linear_value_head_dim: int = Field(default=0, ge=0, description="Linear-attention layers: value width per head, elements.")
+    kv_cache_precision: Precision | None = Field(default=None, description="KV-cache precision the model fixes (e.g. an FP8 cache in the reference implementation); None = chosen by the serving stack.")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -61,3 +70,24 @@ class LLM(Entry):
         if self.native_precision not in self.precisions:
             raise ValueError("native_precision must be one of precisions")
         return self
+
+    @model_validator(mode="after")
+    def _hybrid_layers(self):
+        if self.linear_attention_layers + self.sliding_layers > self.layers:
+            raise ValueError("linear_attention_layers + sliding_layers exceed layers")
+        if self.linear_attention_layers and not (self.linear_num_heads and self.linear_key_head_dim and self.linear_value_head_dim):
+            raise ValueError("linear_attention_layers needs linear_num_heads, linear_key_head_dim and linear_value_head_dim")
+        if (self.index_heads or self.index_head_dim) and not self.index_top_k:
+            raise ValueError("index_heads / index_head_dim describe a sparse-attention indexer: set index_top_k too")
+        return self
+
+    @property
+    def full_attention_layers(self) -> int:
+        """Layers whose KV cache grows with the whole context (not sliding, not linear)."""
+        return self.layers - self.linear_attention_layers - self.sliding_layers
+
+    @property
+    def linear_state_elems_per_seq(self) -> int:
+        """Fixed recurrent-state elements one sequence holds across all linear-attention layers."""
+        return self.linear_attention_layers * self.linear_num_heads * self.linear_key_head_dim * self.linear_value_head_dim
+

@@ -40,6 +40,8 @@ class BenchmarkPoint(Entry):
     model_as_published: str = ""
     system_as_published: str = ""
     calibrate: bool = Field(default=True, description="Use this point to fit the engine.")
+    calibrate_reason: str = Field(default="", description="Why a point is kept out of the fit (calibrate = false): the layout, precision or claim today's engine cannot replay.")
+    precision_as_published: str = Field(default="", description="The source's own precision name where `precision` had to be mapped (e.g. 'int4 (GPTQ W4A16)').")
     relative_to: str | None = Field(default=None, description="Id of the point a stated relative figure compares against.")
     relative: float | None = Field(default=None, gt=0, description="Relative figure as published (this / relative_to).")
 
