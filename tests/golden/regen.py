@@ -83,13 +83,13 @@ def _produce(refit: bool) -> dict[str, object]:
 
     catalog, _ = api.load_catalog()
     out: dict[str, object] = {}
-    if refit:
-        from advisor.engine import calibration
+    from advisor.engine import calibration
 
-        report = calibration.fit(catalog, loo=False)
+    report = calibration.fit(catalog, loo=False)
+    if refit:
         (HERE / "factors.json").write_text(json.dumps(_clean(report.factors.to_dict()), indent=1, sort_keys=True) + "\n")
-        out["calibration.json"] = {"summary": _clean(report.summary), "rows": _clean(report.rows),
-                                   "parameters": _clean(report.parameters)}
+    out["calibration.json"] = {"summary": _clean(report.summary), "rows": _clean(report.rows),
+                               "parameters": _clean(report.parameters)}
     fac = frozen_factors()
     for wf in WORKLOADS:
         wl = api.load_workload(wf)
