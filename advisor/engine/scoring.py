@@ -1,8 +1,10 @@
 """The score: a registry of penalty terms, one per `Weights` field, and the ranking built on it.
 
-score = 100 * exp(-sum_i weight_i * term_i), so 100 means no penalty at all. Every term is
-0 for an option that is best on its criterion. Adding a criterion: one `Term` here and one
-field of `domain.workload.Weights` (a test checks the two lists agree).
+score = 100 * exp(-sum_i weight_i * term_i). Every term is bounded to [0, 1] and is 0 for an
+option that is best (or good enough) on its criterion, so with weights >= 0 the score lies in
+(0, 100] and 100 means no penalty at all; raising a weight can only lower the scores of the
+options that term penalises. Adding a criterion: one `Term` here and one field of
+`domain.workload.Weights` (a test checks the two lists agree).
 """
 
 from __future__ import annotations
@@ -46,32 +48,42 @@ class Term:
     value: Callable[[Metrics, Best], float]
 
 
+def _clip(x: float) -> float:
+    return min(1.0, max(0.0, x))
+
+
+def _relative_excess(value: float, best: float) -> float:
+    """1 - best/value: 0 for the best option, 0.5 at twice the best, towards 1 far above it."""
+    return _clip(1.0 - best / value) if value > 0 and best > 0 else 0.0
+
+
 def _cost(m: Metrics, b: Best) -> float:
-    return math.log(m.usd_per_mtok / b.usd_per_mtok) if b.usd_per_mtok > 0 else 0.0
+    return _relative_excess(m.usd_per_mtok, b.usd_per_mtok)
 
 
 def _power(m: Metrics, b: Best) -> float:
-    return math.log(m.all_in_mw / b.all_in_mw) if b.all_in_mw > 0 else 0.0
+    return _relative_excess(m.all_in_mw, b.all_in_mw)
 
 
 def _risk(m: Metrics, b: Best) -> float:
-    return m.ecosystem_risk
+    return _clip(m.ecosystem_risk)
 
 
 def _headroom(m: Metrics, b: Best) -> float:
-    return max(0.0, HEADROOM_TARGET - m.headroom)
+    return _clip((HEADROOM_TARGET - m.headroom) / HEADROOM_TARGET)
 
 
 def _vendor(m: Metrics, b: Best) -> float:
-    return m.top_vendor_share - VENDOR_SHARE_FREE
+    return _clip((m.top_vendor_share - VENDOR_SHARE_FREE) / (1.0 - VENDOR_SHARE_FREE))
 
 
 TERMS: tuple[Term, ...] = (
-    Term("cost", "log of $/Mtok over the cheapest option's", _cost),
-    Term("ecosystem_risk", "the catalog's ecosystem risk, weighted by accelerator share", _risk),
-    Term("power", "log of all-in MW over the least power-hungry option's", _power),
-    Term("headroom", f"how far the spare capacity falls short of {HEADROOM_TARGET:.0%}", _headroom),
-    Term("vendor_diversity", f"the biggest vendor's share of accelerators above {VENDOR_SHARE_FREE:.0%}", _vendor),
+    Term("cost", "1 - cheapest $/Mtok / this option's $/Mtok (0 for the cheapest, 0.5 at twice its cost)", _cost),
+    Term("ecosystem_risk", "the catalog's ecosystem risk (0..1), weighted by accelerator share", _risk),
+    Term("power", "1 - lowest all-in MW / this option's all-in MW", _power),
+    Term("headroom", f"shortfall of spare capacity below {HEADROOM_TARGET:.0%}, as a fraction of that target", _headroom),
+    Term("vendor_diversity", f"the biggest vendor's share of accelerators above {VENDOR_SHARE_FREE:.0%}, "
+                             "scaled so one vendor alone is 1", _vendor),
 )
 
 
