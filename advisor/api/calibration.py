@@ -15,12 +15,11 @@ import json
 import logging
 from pathlib import Path
 
-from advisor import cachekeys
+from advisor import cachekeys, locations
 from advisor.domain import Catalog
 from advisor.engine import calibration
 from advisor.engine.calibration import CalibrationReport
 from advisor.engine.factors import Factors
-from advisor.locations import builtin_catalog_dir, user_cache_dir, write_atomic
 
 CALIBRATION_FILE = "calibration.json"
 """A fit shipped with the catalog (used when its key matches)."""
@@ -43,7 +42,7 @@ def calibration_key(catalog: Catalog) -> str:
 
 
 def cache_folder() -> Path:
-    return user_cache_dir() / "calibration"
+    return locations.user_cache_dir() / "calibration"
 
 
 def _entry(key: str) -> Path:
@@ -75,7 +74,7 @@ def _store(key: str, report: CalibrationReport) -> dict:
     doc = {"key": key, "loo": False, "factors": report.factors.to_dict(),
            "summary": without_loo(report.summary.get("all", {}))}
     try:
-        write_atomic(_entry(key), json.dumps(doc, indent=1))
+        locations.write_atomic(_entry(key), json.dumps(doc, indent=1))
         cachekeys.prune(cache_folder(), "*.json")
     except OSError:
         pass  # a read-only cache only costs speed
@@ -85,7 +84,7 @@ def _store(key: str, report: CalibrationReport) -> dict:
 def factors(catalog: Catalog) -> Factors:
     """Fitted factors for this catalog: shipped, cached, or fitted now (without leave-one-out) and cached."""
     key = calibration_key(catalog)
-    shipped = builtin_catalog_dir() / CALIBRATION_FILE
+    shipped = locations.builtin_catalog_dir() / CALIBRATION_FILE
     if shipped.is_file():
         try:
             return _read(shipped, key)
