@@ -9,6 +9,8 @@ read is refitted with a one-line note on stderr (logging, so stdout stays data o
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 import hashlib
 import json
@@ -49,16 +51,16 @@ def _entry(key: str) -> Path:
     return cache_folder() / f"{key}.json"
 
 
-def without_loo(summary: dict) -> dict:
+def without_loo(summary: dict[str, Any]) -> dict[str, Any]:
     """A fit summary without leave-one-out figures: those keys None (not 0) when LOO never ran."""
-    def clean(d: dict) -> dict:
+    def clean(d: dict[str, Any]) -> dict[str, Any]:
         if all(d.get(k) is None for k in LOO_ONLY if k != "loo_points_off_by_more_than_2x"):
             d = {**d, **{k: None for k in LOO_ONLY if k in d}}
         return {k: clean(v) if isinstance(v, dict) else v for k, v in d.items()}
     return clean(summary)
 
 
-def _from_doc(doc: dict) -> Factors:
+def _from_doc(doc: dict[str, Any]) -> Factors:
     return Factors.from_dict({**doc["factors"], "summary": doc.get("summary", {})})
 
 
@@ -69,7 +71,7 @@ def _read(path: Path, key: str) -> Factors:
     return _from_doc(doc)
 
 
-def _store(key: str, report: CalibrationReport) -> dict:
+def _store(key: str, report: CalibrationReport) -> dict[str, Any]:
     """Write the cache entry of a fit without leave-one-out (once per key); returns the entry."""
     doc = {"key": key, "loo": False, "factors": report.factors.to_dict(),
            "summary": without_loo(report.summary.get("all", {}))}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,7 +37,7 @@ def estimate(
     days_since_release: float | None = None, price_tier: str | None = None, usd_per_gpu_hour: float | None = None,
     utilisation: float | None = None, usd_per_kwh: float | None = None, pue: float | None = None,
     fac: Factors | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The best operating point of one model on one system (or the exact one asked for), with costs.
 
     `system` may be a system id or an accelerator id (its default system). Raises
@@ -121,7 +123,7 @@ def frontier(
     spec_decode: str = "auto", days_since_release: float | None = None, price_tier: str | None = None,
     usd_per_gpu_hour: float | None = None, utilisation: float | None = None, accept: float | None = None,
     fac: Factors | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The Pareto front of (tok/s/user, tok/s/GPU) for each system, in one grid pass."""
     _check_workload_shape(isl, osl)
     m = ids.model(catalog, model)

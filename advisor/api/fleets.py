@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 import advisor.api.context as context
@@ -26,7 +28,7 @@ def fleet_systems(catalog: Catalog, ff: FleetsFile) -> list[System]:
     return list(systems.values())
 
 
-def compare_fleets(catalog: Catalog, fleets: FleetsFile | Loaded[FleetsFile] | str | Path | dict, *,
+def compare_fleets(catalog: Catalog, fleets: FleetsFile | Loaded[FleetsFile] | str | Path | dict[str, Any], *,
                    fac: Factors | None = None) -> FleetComparison:
     """Fleets side by side for their workload: capacity at the SLOs, costs, power, concentration.
 
@@ -50,5 +52,5 @@ def compare_fleets(catalog: Catalog, fleets: FleetsFile | Loaded[FleetsFile] | s
     return compare.compare(ctx, ff, systems, grids, assumptions, list(catalog.layers))
 
 
-def fleets_schema() -> dict:
+def fleets_schema() -> dict[str, Any]:
     return FleetsFile.model_json_schema()

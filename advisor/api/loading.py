@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -56,11 +56,11 @@ def load_workload(path: str | Path, *, sets: Sequence[str] = ()) -> Workload:
     return read_workload(path, sets=sets).value
 
 
-def workload_from_dict(data: dict, *, sets: Sequence[str] = (), origin: str = "<workload>") -> Workload:
+def workload_from_dict(data: dict[str, Any], *, sets: Sequence[str] = (), origin: str = "<workload>") -> Workload:
     return validate_data(dict(data), Workload, origin=origin, sets=list(sets))
 
 
-def as_workload(workload: Workload | Loaded[Workload] | str | Path | dict) -> Loaded[Workload]:
+def as_workload(workload: Workload | Loaded[Workload] | str | Path | dict[str, Any]) -> Loaded[Workload]:
     if isinstance(workload, Loaded):
         return workload
     if isinstance(workload, Workload):
@@ -148,7 +148,7 @@ def load_fleets(path: str | Path, *, sets: Sequence[str] = ()) -> FleetsFile:
     return read_fleets(path, sets=sets).value
 
 
-def as_fleets(fleets: FleetsFile | Loaded[FleetsFile] | str | Path | dict) -> Loaded[FleetsFile]:
+def as_fleets(fleets: FleetsFile | Loaded[FleetsFile] | str | Path | dict[str, Any]) -> Loaded[FleetsFile]:
     if isinstance(fleets, Loaded):
         return fleets
     if isinstance(fleets, FleetsFile):
@@ -171,7 +171,7 @@ def load_sweep(path: str | Path, *, sets: Sequence[str] = ()) -> SweepFile:
     return read_sweep(path, sets=sets).value
 
 
-def as_sweep(sweep: SweepFile | Loaded[SweepFile] | str | Path | dict) -> Loaded[SweepFile]:
+def as_sweep(sweep: SweepFile | Loaded[SweepFile] | str | Path | dict[str, Any]) -> Loaded[SweepFile]:
     if isinstance(sweep, Loaded):
         return sweep
     if isinstance(sweep, SweepFile):

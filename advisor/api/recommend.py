@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 import advisor.api.context as context
@@ -17,7 +19,7 @@ from advisor.engine.constraints import prefilter
 from advisor.engine.factors import Factors
 
 
-def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Path | dict, *, top: int | None = None,
+def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Path | dict[str, Any], *, top: int | None = None,
               fac: Factors | None = None) -> Recommendation:
     """Rank sized, costed options for a workload; returns domain.results.Recommendation.
 
@@ -49,9 +51,9 @@ def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Pa
     )
 
 
-def recommendation_schema() -> dict:
+def recommendation_schema() -> dict[str, Any]:
     return Recommendation.model_json_schema()
 
 
-def workload_schema() -> dict:
+def workload_schema() -> dict[str, Any]:
     return Workload.model_json_schema()

@@ -18,6 +18,8 @@ Each worker evaluates only the grids its chunk needs, so no grid is computed twi
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -34,7 +36,7 @@ from advisor.engine.constraints import prefilter
 from advisor.engine.factors import Factors
 from advisor.errors import InputError, Problem, UsageError
 
-SweepInput = SweepFile | Loaded[SweepFile] | str | Path | dict
+SweepInput = SweepFile | Loaded[SweepFile] | str | Path | dict[str, Any]
 SPLIT_ORDER = ("days_since_release", "isl", "osl", "min_tok_s_per_user")
 
 
@@ -108,5 +110,5 @@ def merge_sweeps(results: Sequence[SweepResult]) -> SweepResult:
     return sweep_engine.merge(results)
 
 
-def sweep_schema() -> dict:
+def sweep_schema() -> dict[str, Any]:
     return SweepFile.model_json_schema()

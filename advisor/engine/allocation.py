@@ -67,16 +67,15 @@ def allocate(gpus: dict[str, int], classes: list[tuple[str, float]], cells: dict
     order = sorted(range(len(classes)), key=lambda i: (-classes[i][1], i))
     names = [classes[i][0] for i in order]
     free = dict(gpus)
-    reps = {c: {} for c in names}
-    served = {c: {} for c in names}
+    reps: dict[str, dict[str, int]] = {c: {} for c in names}
+    served: dict[str, dict[str, float]] = {c: {} for c in names}
     remaining = {c: 1.0 for c in names}
     for c in names:
-        cands = sorted((s for s in free if cells[c].get(s) is not None),
-                       key=lambda s: (-cells[c][s].total_tok_s_per_gpu, s))
-        for s in cands:
+        usable = {s: ce for s in free if (ce := cells[c].get(s)) is not None}
+        for s in sorted(usable, key=lambda s: (-usable[s].total_tok_s_per_gpu, s)):
             if remaining[c] <= 1e-12:
                 break
-            ce = cells[c][s]
+            ce = usable[s]
             need = math.ceil(remaining[c] * ce.users / ce.batch - 1e-9)
             take = min(need, free[s] // ce.gpus_per_replica)
             if take <= 0:
@@ -90,18 +89,19 @@ def allocate(gpus: dict[str, int], classes: list[tuple[str, float]], cells: dict
     # spare GPUs: split among the classes that can use them, by share; the rest to the biggest
     share = dict(classes)
     for s in sorted(free):
-        able = [c for c in names if cells[c].get(s) is not None]
+        per = {c: ce.gpus_per_replica for c in names if (ce := cells[c].get(s)) is not None}
+        able = list(per)
         if not able or free[s] <= 0:
             continue
         pool, total = free[s], sum(share[c] for c in able)
         for c in able:
-            g = cells[c][s].gpus_per_replica
+            g = per[c]
             extra = int(pool * share[c] / total) // g
             if extra:
                 reps[c][s] = reps[c].get(s, 0) + extra
                 free[s] -= extra * g
         for c in able:
-            g = cells[c][s].gpus_per_replica
+            g = per[c]
             if free[s] >= g:
                 extra = free[s] // g
                 reps[c][s] = reps[c].get(s, 0) + extra

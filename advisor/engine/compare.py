@@ -7,6 +7,8 @@ classes (engine.allocation) and costed member by member (engine.pricing).
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass, field
 
 from advisor.domain import System
@@ -36,7 +38,7 @@ class FleetContext:
     ctx: Context
     systems: list[System]  # union of every fleet's systems, grid order
     results: dict[str, ClassResult]  # class name -> grid and best cells
-    points: dict = field(default_factory=dict)
+    points: dict[tuple[str, int], tuple[Cell, select.Cell]] = field(default_factory=dict)
 
 
 def _cell_for(fc: FleetContext, tc: TrafficClass, i: int) -> tuple[Cell, select.Cell] | None:
@@ -116,25 +118,29 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
     cost_ok = not any(mc.error for _, mc in member_costs)
     per_gpu_annual = {sid: annual[sid]["total"] / gpus[sid] for sid in gpus}
     # rows per class
-    crow, total_served_tps, used_modes, bands = [], 0.0, [], []
+    crow: list[tuple[dict[str, object], float]] = []
+    total_served_tps = 0.0
+    used_modes: list[str] = []
+    bands: list[float] = []
     class_cost: dict[str, float] = {}
     alloc_gpus_total = 0
     for tc in wl.classes:
         c = tc.name
         reps = alloc.replicas[c]
-        g_by = {sid: r * cells[c][sid].gpus_per_replica for sid, r in reps.items() if r}
-        cap_users = sum(r * cells[c][sid].batch for sid, r in reps.items())
+        ok = {sid: ce for sid, ce in cells[c].items() if ce is not None}  # replicas only ever go to these
+        g_by = {sid: r * ok[sid].gpus_per_replica for sid, r in reps.items() if r}
+        cap_users = float(sum(r * ok[sid].batch for sid, r in reps.items()))
         ratio = (tc.isl + tc.osl) / tc.osl
-        cap_tps = sum(r * cells[c][sid].batch * cells[c][sid].tok_s_per_user for sid, r in reps.items()) * ratio
+        cap_tps = sum(r * ok[sid].batch * ok[sid].tok_s_per_user for sid, r in reps.items()) * ratio
         cap_out = cap_tps / ratio
         served_users = sum(alloc.served_users[c].values())
-        served_tps = sum(u * cells[c][sid].tok_s_per_user for sid, u in alloc.served_users[c].items()) * ratio
-        usable = [sid for sid in gpus if cells[c][sid] is not None]
-        main = max(usable, key=lambda sid: (cells[c][sid].total_tok_s_per_gpu, sid)) if usable else None
-        demand_users = cells[c][main].users if main else (wl.demand.concurrent_users or 0) * tc.share
+        served_tps = sum(u * ok[sid].tok_s_per_user for sid, u in alloc.served_users[c].items()) * ratio
+        usable = [sid for sid in gpus if sid in ok]
+        main = ok[max(usable, key=lambda sid: (ok[sid].total_tok_s_per_gpu, sid))] if usable else None
+        demand_users = main.users if main else (wl.demand.concurrent_users or 0) * tc.share
         unmet = alloc.unmet_fraction[c] * demand_users
         met = alloc.unmet_fraction[c] <= 1e-9
-        demand_tps = served_tps + (unmet * cells[c][main].tok_s_per_user * ratio if main else 0.0)
+        demand_tps = served_tps + (unmet * main.tok_s_per_user * ratio if main else 0.0)
         reason = ""
         if not usable:
             reason = "cannot serve: " + "; ".join(why_not[c])
@@ -149,29 +155,29 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
         class_cost[c] = cost_c
         alloc_gpus_total += sum(g_by.values())
         total_served_tps += served_tps
-        crow.append(dict(
+        crow.append((dict(
             traffic_class=c, demand_users=round(demand_users, 2), capacity_users=float(cap_users),
             served_users=round(served_users, 2), unmet_users=round(unmet, 2), demand_met=met,
             utilisation=(demand_users / cap_users) if cap_users else None, capacity_total_tok_s=cap_tps,
             capacity_output_tok_s=cap_out, demand_total_tok_s=demand_tps, gpus=sum(g_by.values()), gpus_by_system=g_by,
-            tok_s_per_user=cells[c][main].tok_s_per_user if main else None, slo_tok_s_per_user=tc.min_tok_s_per_user,
-            slo_max_ttft_s=tc.max_ttft_s, reason=reason, _served_tps=served_tps,
-        ))
+            tok_s_per_user=main.tok_s_per_user if main else None, slo_tok_s_per_user=tc.min_tok_s_per_user,
+            slo_max_ttft_s=tc.max_ttft_s, reason=reason,
+        ), served_tps))
     total = sum(a["total"] for a in annual.values())
     idle_cost = total - sum(class_cost.values())
     spread = sum(class_cost.values())
     classes_out = []
-    for r in crow:
-        share = class_cost[r["traffic_class"]] / spread if spread > 0 else 0.0
-        cost_c = class_cost[r["traffic_class"]] + idle_cost * share
-        toks = pricing.annual_tokens(r.pop("_served_tps"), fin.utilisation, hours)
-        r["usd_per_mtok"] = cost_c / toks * 1e6 if (toks > 0 and cost_ok) else None
-        classes_out.append(FleetClassRow(**r))
+    for tc, (r, served_tps) in zip(wl.classes, crow):
+        share = class_cost[tc.name] / spread if spread > 0 else 0.0
+        cost_c = class_cost[tc.name] + idle_cost * share
+        toks = pricing.annual_tokens(served_tps, fin.utilisation, hours)
+        classes_out.append(FleetClassRow.model_validate(
+            {**r, "usd_per_mtok": cost_c / toks * 1e6 if (toks > 0 and cost_ok) else None}))
     annual_tokens = pricing.annual_tokens(total_served_tps, fin.utilisation, hours)
     total_gpus = sum(gpus.values())
     # power, racks, cooling
     it_kw = all_in_kw = 0.0
-    racks, cooling = 0, set()
+    racks, cooling = 0, set[str]()
     for sid, n in counts.items():
         s = sysobj[sid]
         pue, cool = pricing.pue_for(s, ctx.hall, fin)
@@ -181,15 +187,16 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
         racks += racks_for(s, n, wl.datacenter.max_rack_kw)
     if over_site_power(ctx, all_in_kw / 1000):
         notes.append(f"{Reason.SITE_POWER}: {all_in_kw / 1000:.2f} MW all-in exceeds the site's {wl.datacenter.site_mw:g} MW")
-    vendor, eco = {}, {}
+    vendor: dict[str, int] = {}
+    eco: dict[str, int] = {}
     for sid, g in gpus.items():
         acc = cat.accelerator(sysobj[sid].accelerator)
         vendor[acc.vendor] = vendor.get(acc.vendor, 0) + g
         eco[acc.ecosystem] = eco.get(acc.ecosystem, 0) + g
     top_vendor = max(sorted(vendor), key=lambda v: vendor[v])
     top_eco = max(sorted(eco), key=lambda v: eco[v])
-    demand_users = sum(r.demand_users for r in classes_out)
-    cap_users = sum(r.capacity_users for r in classes_out)
+    demand_users = sum((r.demand_users for r in classes_out), 0.0)
+    cap_users = sum((r.capacity_users for r in classes_out), 0.0)
     can_serve = any(r.capacity_users > 0 for r in classes_out)
     met = all(r.demand_met for r in classes_out)
     if not can_serve:
@@ -199,7 +206,7 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
     else:
         status = "meets demand"
     modes = {mc.procurement for _, mc in member_costs}
-    mode = max(used_modes, key=lambda m: MODE_RANK[m]) if used_modes else None
+    data_mode = max(used_modes, key=lambda m: MODE_RANK[m]) if used_modes else None
     opex = sum(a[k] for a in annual.values() for k in ("power", "hosting", "maintenance", "rental"))
     unused = total_gpus - alloc_gpus_total
     if unused and can_serve:
@@ -218,7 +225,7 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
         it_mw=it_kw / 1000, all_in_mw=all_in_kw / 1000, racks=racks, cooling="+".join(sorted(cooling)),
         top_vendor=top_vendor, vendor_concentration=vendor[top_vendor] / total_gpus,
         top_ecosystem=top_eco, ecosystem_concentration=eco[top_eco] / total_gpus,
-        mode=mode, error_band_pct=max(bands) if bands else None,
+        mode=data_mode, error_band_pct=max(bands) if bands else None,
         price_source="; ".join(sorted({mc.source for _, mc in member_costs if mc.source})), notes=notes,
     )
 
@@ -245,7 +252,7 @@ def with_baseline(rows: list[FleetRow], baseline: str | None) -> list[FleetRow]:
     return out
 
 
-def compare(ctx: Context, ff: FleetsFile, systems: list[System], grids: dict, assumptions: list, layers: list[str]) -> FleetComparison:
+def compare(ctx: Context, ff: FleetsFile, systems: list[System], grids: dict[str, Any], assumptions: list[Any], layers: list[str]) -> FleetComparison:
     fc = FleetContext(ctx=ctx, systems=systems, results=class_results(ctx, grids))
     rows = with_baseline([evaluate_fleet(fc, f) for f in ff.fleets], ff.baseline)
     return FleetComparison(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from typing import Any
+
 import numpy as np
 
 from advisor.domain import System
@@ -96,24 +98,24 @@ def procurement_exclusion(ctx: Context, s: System) -> Exclusion | None:
                      reason=f"can only be had by {' or '.join(s.procurement)}")
 
 
-def over_site_power(ctx: Context, all_in_mw):
+def over_site_power(ctx: Context, all_in_mw: Any) -> Any:
     """True where the all-in draw exceeds datacenter.site_mw (broadcasts; False without a site limit)."""
     site = ctx.workload.datacenter.site_mw
     return np.asarray(all_in_mw) > site if site is not None else np.zeros(np.shape(all_in_mw), dtype=bool)
 
 
-def budget_spend(ctx: Context, buy, capex_usd, annual_rental_usd):
+def budget_spend(ctx: Context, buy: Any, capex_usd: Any, annual_rental_usd: Any) -> np.ndarray:
     """What the budget is compared with: capex when buying, rent over the horizon when renting (broadcasts)."""
     return np.where(buy, capex_usd, np.asarray(annual_rental_usd) * ctx.fin.years)
 
 
-def over_budget(ctx: Context, buy, capex_usd, annual_rental_usd):
+def over_budget(ctx: Context, buy: Any, capex_usd: Any, annual_rental_usd: Any) -> Any:
     budget = ctx.workload.procurement.budget_usd
     spend = budget_spend(ctx, buy, capex_usd, annual_rental_usd)
     return spend > budget if budget is not None else np.zeros(np.shape(spend), dtype=bool)
 
 
-def sweep_reasons(ok, priced, over_site, over_budget_) -> np.ndarray:
+def sweep_reasons(ok: Any, priced: Any, over_site: Any, over_budget_: Any) -> np.ndarray:
     """The sweep's `reason` column: the first constraint broken, in the order slo, price, site_power, budget."""
     conds = [(~np.asarray(ok), Reason.SLO), (~np.asarray(priced), Reason.PRICE),
              (np.asarray(over_site), Reason.SITE_POWER), (np.asarray(over_budget_), Reason.BUDGET)]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from advisor.domain import LLM, Accelerator, System
 from advisor.domain.measured import BenchmarkPoint
-from advisor.domain.results import OperatingPoint
+from advisor.domain.results import Mode, OperatingPoint
 from advisor.engine import tco
 from advisor.engine.factors import Factors
 from advisor.engine.select import Cell
@@ -17,7 +19,7 @@ def operating_point(system: System, acc: Accelerator, model: LLM, c: Cell, *, is
                     factors: Factors, days: float | None, usd_per_gpu_hour: float | None, utilisation: float,
                     all_in_watts_per_gpu: float, measured: BenchmarkPoint | None = None) -> OperatingPoint:
     """The point of cell `c`; a benchmark measured at this very setup replaces the modelled throughput."""
-    mode = factors.mode(acc.ecosystem, c.precision)
+    mode = cast(Mode, factors.mode(acc.ecosystem, c.precision))
     band = factors.band(acc.ecosystem, c.precision)
     out_tps, tot_tps, usr, ttft = c.output_tok_s_per_gpu, c.total_tok_s_per_gpu, c.tok_s_per_user, c.ttft_s
     if measured is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -180,13 +181,13 @@ def gpu_hour_cost(system: System, mode: str, fin: FinanceInputs, hall_cooling: s
 
 # --- demand and tokens ------------------------------------------------------------------------
 
-def littles_law_users(requests_per_s, share, ttft_s, osl, tok_s_per_user):
+def littles_law_users(requests_per_s: float | None, share: float, ttft_s: Any, osl: Any, tok_s_per_user: Any) -> Any:
     """Concurrent users = arrival rate x time in system (TTFT + OSL / tok/s/user); broadcasts."""
     usr = np.asarray(tok_s_per_user, dtype=float)
     safe = np.where(usr > 0, usr, 1.0)
-    return requests_per_s * share * (ttft_s + osl / safe)
+    return (requests_per_s or 0.0) * share * (ttft_s + osl / safe)
 
 
-def annual_tokens(tok_s, utilisation, hours_per_year):
+def annual_tokens(tok_s: Any, utilisation: Any, hours_per_year: float) -> Any:
     """Tokens a year from peak tok/s at an average utilisation of peak."""
     return tok_s * utilisation * SECONDS_PER_HOUR * hours_per_year

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 
 from advisor.domain import System
@@ -48,13 +50,14 @@ class Sized:
 class Candidate:
     """A sized, costed option before ranking: the Option's fields and what the score looks at."""
 
-    fields: dict
+    fields: dict[str, Any]
     metrics: scoring.Metrics
 
 
 def size(ctx: Context, assignment: dict[str, Served]) -> Sized:
     wl = ctx.workload
-    plans, gpus_by_sys = [], {}
+    plans: list[ClassPlan] = []
+    gpus_by_sys: dict[str, int] = {}
     tokens = 0.0
     for tc in wl.classes:
         sv = assignment[tc.name]
@@ -206,6 +209,7 @@ def build_candidate(ctx: Context, mode: str, cells: dict[str, Served]) -> tuple[
     budget = ctx.workload.procurement.budget_usd
     if over_budget(ctx, mode == "buy", breakdown.capex_usd, breakdown.annual_rental_usd):
         spend = breakdown.capex_usd if mode == "buy" else breakdown.annual_rental_usd * ctx.fin.years
+        assert budget is not None
         what = "capex" if mode == "buy" else f"rent over {ctx.fin.years:g} years"
         return None, (Reason.BUDGET, f"{label}: {what} ${spend / 1e6:,.1f}M exceeds the budget of ${budget / 1e6:,.1f}M")
     tokens = pricing.annual_tokens(sized.tokens_per_s_peak, ctx.fin.utilisation, ctx.fin.hours_per_year)

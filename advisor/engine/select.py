@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class Cell:
     mem_used_gb: float
     t_step_s: float
     fits: bool
-    bound: str  # "compute" | "memory"
+    bound: Literal["compute", "memory"]
     gpus_per_replica: int
     batch: int
     precision: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +52,7 @@ def scenarios(sw: SweepFile) -> Scenarios:
     return Scenarios(n, values, keys, key_index.ravel())
 
 
-def run(ctx: Context, sw: SweepFile, systems: list[System], *, assumptions: list[dict],
+def run(ctx: Context, sw: SweepFile, systems: list[System], *, assumptions: list[dict[str, Any]],
         progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> SweepResult:
     """The sweep over `systems` (the fleets' systems, or the prefiltered catalog systems)."""
     t0 = time.perf_counter()

@@ -6,6 +6,8 @@ by the one member-cost function (engine.pricing.gpu_hour_cost) with array prices
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from advisor.domain import System
@@ -17,7 +19,7 @@ from advisor.engine.context import Context
 from advisor.engine.sweep_tables import CellTables
 
 
-def price_arrays(axes: list, values: dict[str, np.ndarray], base: np.ndarray, sys_ids: list[tuple[str, str]],
+def price_arrays(axes: list[Any], values: dict[str, np.ndarray], base: np.ndarray, sys_ids: list[tuple[str, str]],
                  kind: str) -> np.ndarray:
     """(N, O) prices: the base per option, set by `usd_per_gpu[_hour]` axes, scaled by their multipliers.
 
@@ -46,7 +48,7 @@ def _base_price(ctx: Context, s: System, mode: str) -> float:
 
 
 def workload_options(ctx: Context, systems: list[System], tables: CellTables, key_index: np.ndarray,
-                     axes: list, values: dict[str, np.ndarray]) -> dict:
+                     axes: list[Any], values: dict[str, np.ndarray]) -> dict[str, Any]:
     """Every (system x buy/rent) option in every scenario at once: (N, O) arrays.
 
     Each option serves every class on its one system, sized as `recommend` sizes it.
@@ -74,12 +76,15 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
     tokens = np.zeros((N, O))
     usr0 = None
     for c, tc in enumerate(wl.classes):
-        t = lambda a: a[key_index][:, c, :][:, so]  # noqa: E731  (N, O)
+        def t(a: np.ndarray, c: int = c) -> np.ndarray:  # (K, C, S) -> (N, O)
+            out: np.ndarray = a[key_index][:, c, :][:, so]
+            return out
+
         okc, b, g, usr, ttft = t(tables.ok), t(tables.batch), t(tables.gpus_per_replica), t(tables.tok_s_per_user), t(tables.ttft_s)
         isl = _axis(values, "isl", tc.isl, N)[:, None]
         osl = _axis(values, "osl", tc.osl, N)[:, None]
         if conc is not None or wl.demand.concurrent_users is not None:
-            base = conc if conc is not None else np.full(N, float(wl.demand.concurrent_users))
+            base = conc if conc is not None else np.full(N, float(wl.demand.concurrent_users or 0))
             users = np.broadcast_to(base[:, None] * tc.share, (N, O))
         else:
             users = pricing.littles_law_users(wl.demand.requests_per_s, tc.share, ttft, osl, usr)
@@ -116,7 +121,7 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
 
 
 def fleet_options(ctx: Context, ff: FleetsFile, systems: list[System], tables: CellTables, key_index: np.ndarray,
-                  axes: list, values: dict[str, np.ndarray]) -> dict:
+                  axes: list[Any], values: dict[str, np.ndarray]) -> dict[str, Any]:
     """Every fleet of a fleets file in every scenario: allocation per distinct (throughput key, concurrency)."""
     wl, fin, hours, cat = ctx.workload, ctx.fin, ctx.fin.hours_per_year, ctx.catalog
     N, F = key_index.shape[0], len(ff.fleets)
@@ -161,9 +166,10 @@ def fleet_options(ctx: Context, ff: FleetsFile, systems: list[System], tables: C
             tps = 0.0
             for tc in wl.classes:
                 ratio = (tc.isl + tc.osl) / tc.osl  # isl/osl axes do not apply per class here: see sweep docs
-                tps += sum(u * sub[tc.name][sid].tok_s_per_user for sid, u in a.served_users[tc.name].items()) * ratio
+                ok = {sid: ce for sid, ce in sub[tc.name].items() if ce is not None}
+                tps += sum(u * ok[sid].tok_s_per_user for sid, u in a.served_users[tc.name].items()) * ratio
             served_tps[gi, fi] = tps
-            main = [sub[wl.classes[0].name][sid] for sid in gpus if sub[wl.classes[0].name][sid] is not None]
+            main = [ce for sid in gpus if (ce := sub[wl.classes[0].name][sid]) is not None]
             if main:
                 usr0[gi, fi] = max(main, key=lambda ce: ce.total_tok_s_per_gpu).tok_s_per_user
     # costs: per fleet member, vectorised over scenarios

@@ -20,13 +20,15 @@ def _fmt(v: float) -> str:
 
 def summarise(axes: dict[str, np.ndarray], units: dict[str, str], win: np.ndarray, labels: list[str], *, limit: int = 8) -> list[str]:
     """Where the winner changes, in words: per axis, the transitions between neighbouring values."""
-    name = lambda w: labels[w] if w >= 0 else "no option"  # noqa: E731
+    def name(w: int) -> str:
+        return labels[w] if w >= 0 else "no option"
+
     if win.size == 0:
         return ["no scenarios"]
     if np.all(win < 0):
         return ["no option is feasible in any scenario"]
     uniq, counts = np.unique(win, return_counts=True)
-    lines = []
+    lines: list[str] = []
     if len(uniq) == 1:
         return [f"{name(int(uniq[0]))} wins in all {win.size} scenarios"]
     share = ", ".join(f"{name(int(u))} {c}" for u, c in sorted(zip(uniq, counts), key=lambda t: -t[1]))

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +19,7 @@ from advisor.domain import System
 from advisor.engine import select
 from advisor.engine.build import grid_for
 from advisor.engine.context import Context
+from advisor.engine.grid import Grid
 
 PARALLEL_MIN_GRIDS = 16
 """Below this many grid evaluations a sweep runs them in one thread (measured faster on 2 cores)."""
@@ -35,8 +39,8 @@ class CellTables:
     grid_evaluations: int
 
 
-def cell_tables(ctx: Context, systems: list[System], keys: list[tuple], *, workers: int | None = None,
-                progress=None) -> CellTables:
+def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | None, ...]], *,
+                workers: int | None = None, progress: Callable[[int, int], None] | None = None) -> CellTables:
     """Evaluate one grid per distinct (isl, osl, days) and class, select per SLO floor.
 
     `keys`: (isl or None, osl or None, days or None, floor or None) per throughput key; None keeps
@@ -47,7 +51,7 @@ def cell_tables(ctx: Context, systems: list[System], keys: list[tuple], *, worke
     grid_keys = sorted({(k[0], k[1], k[2]) for k in keys}, key=repr)
     jobs = [(gk, c) for gk in grid_keys for c in range(C)]
 
-    def run(job):
+    def run(job: tuple[tuple[float | None, float | None, float | None], int]) -> tuple[Any, Grid]:
         (isl, osl, days), c = job
         tc = wl.classes[c]
         return job, grid_for(cat, systems, cat.model(tc.model), ctx.factors, isl=int(isl or tc.isl), osl=int(osl or tc.osl),
