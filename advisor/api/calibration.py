@@ -110,7 +110,8 @@ def calibrate(catalog: Catalog, *, loo: bool = True) -> CalibrationReport:
     """
     report = calibration.fit(catalog, loo=loo)
     if not loo:
-        report = dataclasses.replace(report, summary=without_loo(report.summary))
+        report = dataclasses.replace(report, summary=without_loo(report.summary),
+                                     factors=dataclasses.replace(report.factors, summary=without_loo(report.factors.summary)))
         key = calibration_key(catalog)
         if not _entry(key).is_file():
             _store(key, report)

@@ -60,14 +60,21 @@ def workload_from_dict(data: dict[str, Any], *, sets: Sequence[str] = (), origin
     return validate_data(dict(data), Workload, origin=origin, sets=list(sets))
 
 
+def _as(obj: object, model: type[T], read: Callable[[str | Path], Loaded[T]], origin: str) -> Loaded[T]:
+    """Any accepted form of a document (Loaded, the model, a path, a dict) as a Loaded one."""
+    if isinstance(obj, Loaded):
+        return obj
+    if isinstance(obj, model):
+        return Loaded(obj)
+    if isinstance(obj, (str, Path)):
+        return read(obj)
+    if not isinstance(obj, dict):
+        raise TypeError(f"expected a {model.__name__}, a path or a dict, got {type(obj).__name__}")
+    return Loaded(validate_data(dict(obj), model, origin=origin), origin)
+
+
 def as_workload(workload: Workload | Loaded[Workload] | str | Path | dict[str, Any]) -> Loaded[Workload]:
-    if isinstance(workload, Loaded):
-        return workload
-    if isinstance(workload, Workload):
-        return Loaded(workload)
-    if isinstance(workload, (str, Path)):
-        return read_workload(workload)
-    return Loaded(workload_from_dict(workload), "<workload>")
+    return _as(workload, Workload, read_workload, "<workload>")
 
 
 # --- fleets and sweeps ------------------------------------------------------------------------
@@ -149,13 +156,7 @@ def load_fleets(path: str | Path, *, sets: Sequence[str] = ()) -> FleetsFile:
 
 
 def as_fleets(fleets: FleetsFile | Loaded[FleetsFile] | str | Path | dict[str, Any]) -> Loaded[FleetsFile]:
-    if isinstance(fleets, Loaded):
-        return fleets
-    if isinstance(fleets, FleetsFile):
-        return Loaded(fleets)
-    if isinstance(fleets, (str, Path)):
-        return read_fleets(fleets)
-    return Loaded(validate_data(dict(fleets), FleetsFile, origin="<fleets>"), "<fleets>")
+    return _as(fleets, FleetsFile, read_fleets, "<fleets>")
 
 
 def read_sweep(path: str | Path, *, sets: Sequence[str] = ()) -> Loaded[SweepFile]:
@@ -172,10 +173,4 @@ def load_sweep(path: str | Path, *, sets: Sequence[str] = ()) -> SweepFile:
 
 
 def as_sweep(sweep: SweepFile | Loaded[SweepFile] | str | Path | dict[str, Any]) -> Loaded[SweepFile]:
-    if isinstance(sweep, Loaded):
-        return sweep
-    if isinstance(sweep, SweepFile):
-        return Loaded(sweep)
-    if isinstance(sweep, (str, Path)):
-        return read_sweep(sweep)
-    return Loaded(validate_data(dict(sweep), SweepFile, origin="<sweep>"), "<sweep>")
+    return _as(sweep, SweepFile, read_sweep, "<sweep>")
