@@ -115,12 +115,28 @@ def over_budget(ctx: Context, buy: Any, capex_usd: Any, annual_rental_usd: Any) 
     return spend > budget if budget is not None else np.zeros(np.shape(spend), dtype=bool)
 
 
+SWEEP_REASONS: tuple[Reason, ...] = (Reason.NONE, Reason.SLO, Reason.PRICE, Reason.SITE_POWER, Reason.BUDGET,
+                                     Reason.DEMAND_NOT_MET)
+"""The reasons a sweep row can carry; arrays hold their index here (int8) until `reason_strings`."""
+
+
+def reason_code(reason: Reason) -> int:
+    return SWEEP_REASONS.index(reason)
+
+
 def sweep_reasons(ok: Any, priced: Any, over_site: Any, over_budget_: Any) -> np.ndarray:
-    """The sweep's `reason` column: the first constraint broken, in the order slo, price, site_power, budget."""
-    conds = [(~np.asarray(ok), Reason.SLO), (~np.asarray(priced), Reason.PRICE),
-             (np.asarray(over_site), Reason.SITE_POWER), (np.asarray(over_budget_), Reason.BUDGET)]
-    shape = np.broadcast_shapes(*(c.shape for c, _ in conds))
-    out = np.full(shape, Reason.NONE.value, dtype=object)
-    for cond, reason in reversed(conds):
-        out = np.where(np.broadcast_to(cond, shape), reason.value, out)
+    """Per row, the code of the first constraint broken, in the order slo, price, site_power, budget (0: none)."""
+    conds = [(ok, Reason.SLO, True), (priced, Reason.PRICE, True), (over_site, Reason.SITE_POWER, False),
+             (over_budget_, Reason.BUDGET, False)]
+    shape = np.broadcast_shapes(*(np.shape(c) for c, _, _ in conds))
+    out = np.zeros(shape, dtype=np.int8)
+    for cond, reason, negate in reversed(conds):
+        broken = ~np.asarray(cond, dtype=bool) if negate else np.asarray(cond, dtype=bool)
+        out = np.where(broken, np.int8(reason_code(reason)), out)
+    return out
+
+
+def reason_strings(codes: np.ndarray) -> np.ndarray:
+    """The reason column as the strings every output shows ('' when feasible)."""
+    out: np.ndarray = np.array([r.value for r in SWEEP_REASONS], dtype=object)[codes]
     return out

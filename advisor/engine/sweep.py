@@ -17,6 +17,7 @@ import numpy as np
 from advisor.domain import System
 from advisor.domain.fleet import AXIS_UNITS, SweepFile
 from advisor.domain.results_fleet import SweepResult
+from advisor.engine.constraints import reason_strings
 from advisor.engine.context import Context
 from advisor.engine.sweep_options import fleet_options, workload_options
 from advisor.engine.sweep_summary import summarise, winners
@@ -74,7 +75,7 @@ def run(ctx: Context, sw: SweepFile, systems: list[System], *, assumptions: list
         "system": np.tile(np.array(opt["systems"], dtype=object), N),
         "procurement": np.tile(np.array(opt["procurement"], dtype=object), N),
         "feasible": opt["feasible"].ravel(),
-        "reason": np.asarray(opt["reason"], dtype=object).ravel(),
+        "reason": reason_strings(np.asarray(opt["reason"]).ravel()),
         "gpus": np.asarray(opt["gpus"]).ravel(),
         **{k: np.asarray(opt[k], dtype=float).ravel()
            for k in ("capex_usd", "annual_total_usd", "usd_per_mtok", "all_in_mw", "tok_s_per_user")},

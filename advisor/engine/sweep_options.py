@@ -14,7 +14,7 @@ from advisor.domain import System
 from advisor.domain.fleet import FleetsFile
 from advisor.engine import pricing
 from advisor.engine.allocation import Cell, allocate
-from advisor.engine.constraints import Reason, modes_for, over_budget, over_site_power, sweep_reasons
+from advisor.engine.constraints import Reason, modes_for, over_budget, over_site_power, reason_code, sweep_reasons
 from advisor.engine.context import Context
 from advisor.engine.sweep_tables import CellTables
 
@@ -110,7 +110,7 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
     capex_total = np.where(buy, gpus * capex_per_gpu, 0.0)
     all_in_mw = n_sys * sys_kw * pue / 1000.0
     reason = sweep_reasons(ok, priced, over_site_power(ctx, all_in_mw), over_budget(ctx, buy, capex_total, annual))
-    feasible = reason == Reason.NONE.value
+    feasible = reason == reason_code(Reason.NONE)
     usd_per_mtok = np.where(feasible & (annual_tokens > 0), annual / np.where(annual_tokens > 0, annual_tokens, 1.0) * 1e6, np.nan)
     return dict(
         labels=[f"{m}:{s.id}" for _, s, m in opts], systems=[s.id for _, s, _ in opts], procurement=[m for _, _, m in opts],
@@ -197,9 +197,9 @@ def fleet_options(ctx: Context, ff: FleetsFile, systems: list[System], tables: C
             annual[:, fi] += n_gpu * hours * per_h
     toks = pricing.annual_tokens(served_tps[group_of], util[:, None], hours)
     met_n = met[group_of]
-    reason = np.where(~met_n, Reason.DEMAND_NOT_MET.value,
-                      np.where(~np.isfinite(annual), Reason.PRICE.value, Reason.NONE.value)).astype(object)
-    feasible = reason == Reason.NONE.value
+    reason = np.where(~met_n, np.int8(reason_code(Reason.DEMAND_NOT_MET)),
+                      np.where(~np.isfinite(annual), np.int8(reason_code(Reason.PRICE)), np.int8(reason_code(Reason.NONE))))
+    feasible = reason == reason_code(Reason.NONE)
     return dict(
         labels=[f.name for f in ff.fleets], systems=["+".join(sorted(g)) for g in fleet_gpus],
         procurement=[("mixed" if len({m.procurement or f.procurement for m in f.members}) > 1
