@@ -15,6 +15,7 @@ import numpy as np
 from advisor.domain import System
 from advisor.domain.results import Exclusion
 from advisor.engine.context import Context
+from advisor.engine.pricing import needs_retrofit
 
 
 class Reason(str, Enum):
@@ -68,7 +69,7 @@ def static_reason(ctx: Context, s: System) -> tuple[Reason, str] | None:
         return Reason.ECOSYSTEM, f"ecosystem {eco} is not in allowed_ecosystems"
     if eco in _norm(pr.excluded_ecosystems):
         return Reason.ECOSYSTEM, f"ecosystem {eco} is excluded"
-    if s.cooling == "liquid" and dc.cooling == "air" and not dc.allow_liquid_retrofit:
+    if needs_retrofit(s, dc.cooling) and not dc.allow_liquid_retrofit:
         return Reason.COOLING, f"liquid cooling required ({s.rack_kw:.0f} kW/rack), hall is air-only"
     if s.cooling == "air" and dc.cooling == "liquid":
         return Reason.COOLING, "air-cooled system, hall offers liquid cooling only"

@@ -14,6 +14,7 @@ from advisor.engine.arch import PREC_INDEX, WEIGHT_BYTES
 from advisor.engine.allocation import systems_per_rack
 from advisor.engine.constraints import Reason
 from advisor.engine.context import ClassResult, Context
+from advisor.engine.pricing import needs_retrofit
 from advisor.engine.grid import Grid
 
 
@@ -94,6 +95,6 @@ def explain_option(ctx: Context, mode: str, label: str, plans: list[ClassPlan], 
         f"data: {mode_worst} figures, error band +/-{band:.0f}%",
         *rack_note,
     ]
-    if any(s.cooling == "liquid" for s in systems.values()) and dc.cooling == "air":
+    if any(needs_retrofit(s, dc.cooling) for s in systems.values()):
         explanation.append("includes a liquid-cooling retrofit of the air hall (catalog default $/kW)")
     return "; ".join(binds + rack_note), explanation

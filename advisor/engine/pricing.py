@@ -15,7 +15,7 @@ import numpy as np
 from advisor.domain import Catalog, Defaults, PricePoint, System
 from advisor.engine import tco
 
-SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_HOUR = tco.SECONDS_PER_HOUR
 TIER_FALLBACK = ("neocloud_tco", "rental_3yr", "on_demand", "hyperscaler_tco")
 """Rental tiers tried, in order, when the preferred tier has no price (TPUs have only rentals)."""
 

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+SECONDS_PER_HOUR = 3600.0
+
 INPUT_TOKEN_WEIGHT = 0.25
 """An input (prefill) token costs this fraction of an output token when a cost is split (InferenceX convention)."""
 
@@ -49,7 +51,7 @@ def owned_usd_per_gpu_hour(
 
 def usd_per_mtok(usd_per_gpu_hour: ArrayLike, tok_s_per_gpu: ArrayLike, utilisation: ArrayLike = 1.0) -> np.ndarray:
     """$ per million tokens: usd_per_gpu_hour / (tok_s_per_gpu * 3600 * utilisation) * 1e6."""
-    tps = np.asarray(tok_s_per_gpu, dtype=float) * 3600.0 * np.asarray(utilisation, dtype=float)
+    tps = np.asarray(tok_s_per_gpu, dtype=float) * SECONDS_PER_HOUR * np.asarray(utilisation, dtype=float)
     return np.where(tps > 0, np.asarray(usd_per_gpu_hour, dtype=float) / np.where(tps > 0, tps, 1.0) * 1e6, np.inf)
 
 
