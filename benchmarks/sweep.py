@@ -14,7 +14,7 @@ import argparse
 import os
 import time
 
-from advisor import api, api_fleet
+from advisor import api
 
 SWEEP = {
     "name": "benchmark",
@@ -39,12 +39,12 @@ def main() -> None:
     args = ap.parse_args()
     catalog, _ = api.load_catalog()
     fac = api.factors(catalog)
-    sw = api_fleet._validate_sweep_dict(SWEEP)
-    api_fleet.sweep(catalog, sw, fac=fac, workers=args.workers)  # warm-up (imports, caches)
+    sw = api.loading.as_sweep(SWEEP)
+    api.sweep(catalog, sw, fac=fac, workers=args.workers)  # warm-up (imports, caches)
     best = float("inf")
     for _ in range(3):
         t = time.perf_counter()
-        res = api_fleet.sweep(catalog, sw, fac=fac, workers=args.workers)
+        res = api.sweep(catalog, sw, fac=fac, workers=args.workers)
         best = min(best, time.perf_counter() - t)
     print(f"cores: {os.cpu_count()}, scenarios: {res.n_scenarios}, options: {len(res.options)}, rows: {len(res)}, "
           f"grid evaluations: {res.grid_evaluations}")

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from advisor import api, api_fleet
+from advisor import api
 from advisor.locations import write_atomic
 from advisor.report.fleet import render_comparison
 
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
             {"name": "mixed", "members": [{"system": "nvidia_hgx_b300", "count": 2}, {"system": "amd_mi355x_8x", "count": 2}]},
         ],
     }
-    cmp = api_fleet.compare_fleets(catalog, fleets)
+    cmp = api.compare_fleets(catalog, fleets)
     for f in cmp.fleets:
         cost = f"${f.usd_per_mtok:.3f}/Mtok" if f.usd_per_mtok is not None else "no cost"
         print(f"{f.name:8} {f.status:14} {f.gpus:4d} GPUs  capacity {f.capacity_users:8,.0f} users  {cost}  {f.all_in_mw:.3f} MW")

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from advisor import api, api_fleet
+from advisor import api
 from advisor.locations import write_atomic
 from advisor.report.fleet import sweep_csv
 
@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
             {"name": "usd_per_gpu_multiplier", "system": "amd_mi355x_8x", "values": [0.7, 1.0, 1.3]},
         ],
     }
-    result = api_fleet.sweep(catalog, sweep)
+    result = api.sweep(catalog, sweep)
     print(f"{result.n_scenarios} scenarios x {len(result.options)} options in {result.seconds:.2f} s")
     for line in result.summary:
         print(line)

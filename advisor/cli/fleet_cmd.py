@@ -45,14 +45,14 @@ def register(sub) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from advisor import api_fleet
+    from advisor import api
     from advisor.errors import ExitCode
     from advisor.report.fleet import render_comparison
 
     fmt = resolve_format(args)
-    ff = api_fleet.load_fleets(args.fleets, sets=args.sets)
+    ff = api.read_fleets(args.fleets, sets=args.sets)
     catalog = load_catalog_from_args(args)
-    cmp = api_fleet.compare_fleets(catalog, ff)
+    cmp = api.compare_fleets(catalog, ff)
     emit(render_comparison(cmp, fmt))
     if not cmp.any_meets_demand:
         print("advisor: no fleet meets the demand (exit 3)", file=sys.stderr)
@@ -61,7 +61,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from advisor import api_fleet
+    from advisor import api
     from advisor.errors import ExitCode, UsageError
     from advisor.report.fleet import render_sweep, render_sweep_plot
 
@@ -70,18 +70,18 @@ def run_sweep(args: argparse.Namespace) -> int:
         raise UsageError("--max-scenarios must be at least 1")
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    sw = api_fleet.load_sweep(args.sweep, sets=args.sets)
-    api_fleet.check_sweep_size(sw, max_scenarios=args.max_scenarios, force=args.force)
+    sw = api.read_sweep(args.sweep, sets=args.sets)
+    api.check_sweep_size(sw, max_scenarios=args.max_scenarios, force=args.force)
     catalog = load_catalog_from_args(args)
     progress = _progress_bar() if sys.stderr.isatty() else None
     try:
-        res = api_fleet.sweep(catalog, sw, progress=progress, workers=args.workers,
+        res = api.sweep(catalog, sw, progress=progress, workers=args.workers,
                               max_scenarios=args.max_scenarios, force=args.force)
     finally:
         if progress is not None:
             progress(None, None)
     if args.plot:
-        axis = args.plot_axis or sw.plot_axis
+        axis = args.plot_axis or sw.value.plot_axis
         if axis is not None and axis not in res.axes:
             raise UsageError(f"--plot-axis {axis!r} is not one of the axes ({', '.join(res.axes)})")
         emit(render_sweep_plot(res, axis))

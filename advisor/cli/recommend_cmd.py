@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("recommend needs a WORKLOAD.toml (try examples/workloads/deepseek_v4_chat.toml)")
     if args.top is not None and args.top < 1:
         raise UsageError("--top must be at least 1")
-    workload = api.load_workload(args.workload, sets=args.sets)
+    workload = api.read_workload(args.workload, sets=args.sets)
     catalog = load_catalog_from_args(args)
     rec = api.recommend(catalog, workload, top=args.top)
     from advisor.report.recommendation import RENDERERS

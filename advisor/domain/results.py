@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,9 +116,9 @@ class Option(Result):
 class Recommendation(Result):
     schema_version: str = SCHEMA_VERSION
     kind: Literal["recommendation"] = "recommendation"
-    workload: dict
+    workload: dict[str, Any]
     assumptions: list[Assumption]
     options: list[Option]
     excluded: list[Exclusion]
     catalog: list[str] = Field(description="Catalog layers used, in order.")
-    calibration: dict = Field(default_factory=dict, description="Fit summary behind the figures.")
+    calibration: dict[str, Any] = Field(default_factory=dict, description="Fit summary behind the figures.")

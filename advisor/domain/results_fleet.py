@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -82,7 +82,7 @@ class FleetComparison(Result):
     schema_version: str = FLEET_SCHEMA_VERSION
     kind: Literal["fleet_comparison"] = "fleet_comparison"
     name: str
-    workload: dict
+    workload: dict[str, Any]
     baseline: str | None
     fleets: list[FleetRow]
     any_meets_demand: bool
@@ -100,16 +100,16 @@ class SweepResult:
     """
 
     name: str
-    axes: dict[str, Sequence[float]]
+    axes: dict[str, Any]  # axis label -> a sequence of floats (numpy array in practice)
     axis_units: dict[str, str]
     options: list[str]
-    rows: dict[str, Sequence]
+    rows: dict[str, Any]  # column -> a sequence (numpy array in practice)
     winners: Sequence[str]
     summary: list[str]
     n_scenarios: int
     grid_evaluations: int
     seconds: float
-    assumptions: list[dict] = field(default_factory=list)
+    assumptions: list[dict[str, Any]] = field(default_factory=list)
     schema_version: str = FLEET_SCHEMA_VERSION
     kind: str = "sweep"
 
@@ -121,7 +121,7 @@ class SweepResult:
     def __len__(self) -> int:
         return len(self.rows["scenario"])
 
-    def iter_rows(self) -> Iterator[dict]:
+    def iter_rows(self) -> Iterator[dict[str, Any]]:
         cols = list(self.rows)
         axis_cols = list(self.axes)
         for i in range(len(self)):
@@ -134,12 +134,12 @@ class SweepResult:
                     row[c] = _py(self.rows[c][i])
             yield row
 
-    def scenario_rows(self) -> Iterator[dict]:
+    def scenario_rows(self) -> Iterator[dict[str, Any]]:
         """One dict per scenario: its axis values and the winner."""
         for sc in range(self.n_scenarios):
             yield {"scenario": sc, **{a: _py(v[sc]) for a, v in self.axes.items()}, "winner": self.winners[sc]}
 
-    def to_dict(self, *, rows: bool = True) -> dict:
+    def to_dict(self, *, rows: bool = True) -> dict[str, Any]:
         return {
             "schema_version": self.schema_version, "kind": self.kind, "name": self.name,
             "n_scenarios": self.n_scenarios, "options": list(self.options),
@@ -151,7 +151,7 @@ class SweepResult:
         }
 
 
-def _py(v):
+def _py(v: Any) -> Any:
     """numpy scalars -> plain Python (JSON-safe: NaN/inf -> None)."""
     if hasattr(v, "item"):
         v = v.item()

@@ -1,20 +1,27 @@
-"""Why a system has no operating point for a model: one sentence and the constraint it breaks.
+"""Explanations in words: why a system has no operating point, what binds an option, what it is.
 
-Shared by `estimate` (its infeasible message) and `recommend` / fleets (their exclusions).
+`why_no_point` is shared by `estimate` (its infeasible message) and `recommend` / fleets
+(their exclusions); `explain_option` writes a recommended option's explanation lines.
 """
 
 from __future__ import annotations
 
 from advisor.domain import LLM, Catalog, System
+from advisor.domain.results import ClassPlan, CostBreakdown, OperatingPoint
+from advisor.domain.workload import TrafficClass
 from advisor.engine import select
 from advisor.engine.arch import PREC_INDEX, WEIGHT_BYTES
+from advisor.engine.allocation import systems_per_rack
+from advisor.engine.constraints import Reason
+from advisor.engine.context import ClassResult, Context
+from advisor.engine.pricing import needs_retrofit
 from advisor.engine.grid import Grid
 
 
 def why_no_point(
     catalog: Catalog, grid: Grid, i: int, system: System, model: LLM, *, isl: int, osl: int, precision: str,
     min_tok_s_per_user: float, max_ttft_s: float | None, label: str | None = None,
-) -> tuple[str, str]:
+) -> tuple[Reason, str]:
     """(constraint, reason) for system row i of `grid`, which has no cell meeting the SLOs."""
     acc = catalog.accelerator(system.accelerator)
     where = f" for class '{label}'" if label else ""
@@ -22,16 +29,72 @@ def why_no_point(
         precs = [p for p in acc.precisions if p in model.precisions and p in catalog.ecosystem(acc.ecosystem).precisions
                  and (precision == "auto" or p == precision)]
         if not precs:
-            return "precision", (f"{acc.name} ({acc.ecosystem}) serves {', '.join(acc.precisions)}; {model.name} is served in "
+            return Reason.PRECISION, (f"{acc.name} ({acc.ecosystem}) serves {', '.join(acc.precisions)}; {model.name} is served in "
                                  f"{', '.join(model.precisions)}" + (f"; asked for {precision}" if precision != "auto" else ""))
         if isl + osl > model.max_context:
-            return "context", f"{isl + osl} tokens{where} exceed {model.name}'s context of {model.max_context}"
+            return Reason.CONTEXT, f"{isl + osl} tokens{where} exceed {model.name}'s context of {model.max_context}"
         need_tb = model.total_params_b * 1e9 * float(WEIGHT_BYTES[PREC_INDEX[precs[0]]]) / 1e12
         n = int(grid.hw.max_gpus[i])
         have_tb = n * acc.usable_memory_gb / 1e3
-        return "memory", (f"{model.name} {precs[0]} needs {need_tb:.2f} TB of weights plus KV cache for {isl + osl} tokens; "
+        return Reason.MEMORY, (f"{model.name} {precs[0]} needs {need_tb:.2f} TB of weights plus KV cache for {isl + osl} tokens; "
                           f"{n}x {acc.name} hold {have_tb:.2f} TB")
     best_user = select.max_tok_s_per_user(grid, i)
     if best_user < min_tok_s_per_user:
-        return "slo", f"cannot reach {min_tok_s_per_user:g} tok/s/user{where} (best {best_user:.1f})"
-    return "slo", f"no point meets TTFT <= {max_ttft_s:g} s at {min_tok_s_per_user:g} tok/s/user{where}"
+        return Reason.SLO, f"cannot reach {min_tok_s_per_user:g} tok/s/user{where} (best {best_user:.1f})"
+    return Reason.SLO, f"no point meets TTFT <= {max_ttft_s:g} s at {min_tok_s_per_user:g} tok/s/user{where}"
+
+
+def class_exclusion(ctx: Context, cr: ClassResult, s: System, i: int) -> tuple[Reason, str]:
+    """(constraint, reason) why system i has no point for this class."""
+    tc = cr.tc
+    return why_no_point(ctx.catalog, cr.grid, i, s, ctx.catalog.model(tc.model), isl=tc.isl, osl=tc.osl,
+                        precision=tc.precision, min_tok_s_per_user=tc.min_tok_s_per_user, max_ttft_s=tc.max_ttft_s,
+                        label=tc.name)
+
+
+def binding_constraint(tc: TrafficClass, p: OperatingPoint, acc_mem_gb: float, reserve: float) -> str:
+    """What holds a class's operating point where it is, in words."""
+    if tc.min_tok_s_per_user and p.tok_s_per_user < 1.25 * tc.min_tok_s_per_user:
+        return f"SLO {tc.min_tok_s_per_user:g} tok/s/user caps the batch at {p.batch} per {p.gpus_per_replica}-GPU replica"
+    if tc.max_ttft_s and p.ttft_s > 0.8 * tc.max_ttft_s:
+        return f"TTFT <= {tc.max_ttft_s:g} s caps the batch at {p.batch}"
+    if p.mem_used_gb_per_gpu > 0.85 * acc_mem_gb * (1 - reserve):
+        return (f"memory: {p.mem_used_gb_per_gpu:.0f} of {acc_mem_gb * (1 - reserve):.0f} GB per GPU "
+                f"holds the batch at {p.batch}")
+    return f"{p.bound}-bound at the throughput-optimal batch {p.batch}"
+
+
+def explain_option(ctx: Context, mode: str, label: str, plans: list[ClassPlan], systems: dict[str, System],
+                   breakdown: CostBreakdown, usd_per_mtok: float, *, gpus: int, racks: int, all_in_kw: float,
+                   cooling: frozenset[str], mode_worst: str, band: float) -> tuple[str, list[str]]:
+    """(binding constraint, explanation lines) of one sized and costed option."""
+    cat, wl = ctx.catalog, ctx.workload
+    dc = wl.datacenter
+    binds = []
+    for p in plans:
+        s = systems[p.system]
+        tc = next(t for t in wl.classes if t.name == p.traffic_class)
+        binds.append(f"{tc.name}: " + binding_constraint(tc, p.point, cat.accelerator(s.accelerator).usable_memory_gb,
+                                                          cat.defaults.kv_reserve_fraction))
+    rack_note = []
+    for s in systems.values():
+        per = systems_per_rack(s, dc.max_rack_kw)
+        if s.kind != "pod" and per < s.max_systems_per_rack:
+            rack_note.append(f"rack power: {dc.max_rack_kw:g} kW racks hold {per} of {s.max_systems_per_rack} {s.name} systems")
+    b = breakdown
+    explanation = [
+        f"{mode} {label}: {gpus} accelerators in {racks} racks, {all_in_kw / 1000:.2f} MW all-in ({', '.join(sorted(cooling))} cooled)",
+        *[f"class '{p.traffic_class}': {p.concurrent_users:g} users on {p.replicas} x {p.point.gpus_per_replica}-GPU replicas of "
+          f"{p.point.system} at batch {p.point.batch}, {p.point.precision}, spec {p.point.spec_decode}: "
+          f"{p.point.tok_s_per_user:.1f} tok/s/user, {p.point.total_tok_s_per_gpu:,.0f} tok/s/GPU, TTFT {p.point.ttft_s:.2f} s, "
+          f"headroom {p.headroom_pct:.0f}%" for p in plans],
+        f"cost: ${b.annual_total_usd / 1e6:,.2f}M/year = ${usd_per_mtok:.3f}/Mtok at {ctx.fin.utilisation:.0%} utilisation "
+        f"(capital {b.annual_capital_usd / 1e6:,.2f}M, power {b.annual_power_usd / 1e6:,.2f}M, "
+        f"hosting {b.annual_hosting_usd / 1e6:,.2f}M, maintenance {b.annual_maintenance_usd / 1e6:,.2f}M, "
+        f"rental {b.annual_rental_usd / 1e6:,.2f}M)",
+        f"data: {mode_worst} figures, error band +/-{band:.0f}%",
+        *rack_note,
+    ]
+    if any(needs_retrofit(s, dc.cooling) for s in systems.values()):
+        explanation.append("includes a liquid-cooling retrofit of the air hall (catalog default $/kW)")
+    return "; ".join(binds + rack_note), explanation

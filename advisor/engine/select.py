@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
 
 from advisor.domain.base import PRECISION_ORDER
@@ -29,19 +32,37 @@ def best_per_system(grid: Grid, mask: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return idx, np.isfinite(thr[np.arange(S), idx])
 
 
-def cell(grid: Grid, s: int, flat: int) -> dict:
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a grid (one replica of one system at one layout, precision, spec mode and batch)."""
+
+    tok_s_per_user: float
+    output_tok_s_per_gpu: float
+    total_tok_s_per_gpu: float
+    ttft_s: float
+    mem_used_gb: float
+    t_step_s: float
+    fits: bool
+    bound: Literal["compute", "memory"]
+    gpus_per_replica: int
+    batch: int
+    precision: str
+    spec_decode: str  # "mtp" | "none"
+
+
+def cell(grid: Grid, s: int, flat: int) -> Cell:
     """Everything about one cell of system s, as plain Python values."""
     g, p, m, b = np.unravel_index(flat, grid.shape[1:])
-    get = {k: float(v[s, g, p, m, b]) for k, v in grid.metrics.items() if k not in ("fits", "compute_bound")}
-    return {
-        **get,
-        "fits": bool(grid.metrics["fits"][s, g, p, m, b]),
-        "bound": "compute" if bool(grid.metrics["compute_bound"][s, g, p, m, b]) else "memory",
-        "gpus_per_replica": int(grid.layouts[g]),
-        "batch": int(grid.batches[b]),
-        "precision": PRECISION_ORDER[p],
-        "spec_decode": "mtp" if SPEC[m] > 0 else "none",
-    }
+    at = (s, g, p, m, b)
+    met = grid.metrics
+    return Cell(
+        tok_s_per_user=float(met["tok_s_per_user"][at]), output_tok_s_per_gpu=float(met["output_tok_s_per_gpu"][at]),
+        total_tok_s_per_gpu=float(met["total_tok_s_per_gpu"][at]), ttft_s=float(met["ttft_s"][at]),
+        mem_used_gb=float(met["mem_used_gb"][at]), t_step_s=float(met["t_step_s"][at]), fits=bool(met["fits"][at]),
+        bound="compute" if bool(met["compute_bound"][at]) else "memory",
+        gpus_per_replica=int(grid.layouts[g]), batch=int(grid.batches[b]), precision=PRECISION_ORDER[p],
+        spec_decode="mtp" if SPEC[m] > 0 else "none",
+    )
 
 
 def front(grid: Grid, s: int, mask: np.ndarray | None = None) -> list[int]:

@@ -5,13 +5,18 @@ All functions broadcast over numpy arrays (systems x scenarios ...).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
+
+SECONDS_PER_HOUR = 3600.0
 
 INPUT_TOKEN_WEIGHT = 0.25
 """An input (prefill) token costs this fraction of an output token when a cost is split (InferenceX convention)."""
 
 
-def capital_recovery_factor(rate, years):
+def capital_recovery_factor(rate: ArrayLike, years: ArrayLike) -> np.ndarray:
     """Annual payment per dollar borrowed at `rate` over `years` (rate 0 = straight line)."""
     rate = np.asarray(rate, dtype=float)
     years = np.asarray(years, dtype=float)
@@ -20,15 +25,16 @@ def capital_recovery_factor(rate, years):
     return np.where(rate > 1e-12, crf, 1.0 / years)
 
 
-def all_in_watts_per_gpu(it_watts_per_gpu, pue):
+def all_in_watts_per_gpu(it_watts_per_gpu: ArrayLike, pue: ArrayLike) -> np.ndarray:
     """Facility watts per accelerator: IT watts (accelerator + its share of the server) x PUE."""
-    return np.asarray(it_watts_per_gpu, dtype=float) * np.asarray(pue, dtype=float)
+    out: np.ndarray = np.asarray(it_watts_per_gpu, dtype=float) * np.asarray(pue, dtype=float)
+    return out
 
 
 def owned_usd_per_gpu_hour(
-    *, capex_usd_per_gpu, years, cost_of_capital, residual_fraction, maintenance_fraction_per_year,
-    it_watts_per_gpu, pue, usd_per_kwh, hosting_usd_per_kw_month, hours_per_year=8760.0,
-    retrofit_usd_per_gpu=0.0,
+    *, capex_usd_per_gpu: ArrayLike, years: float, cost_of_capital: float, residual_fraction: float,
+    maintenance_fraction_per_year: float, it_watts_per_gpu: ArrayLike, pue: ArrayLike, usd_per_kwh: Any,
+    hosting_usd_per_kw_month: float, hours_per_year: float = 8760.0, retrofit_usd_per_gpu: Any = 0.0,
 ) -> dict[str, np.ndarray]:
     """$/GPU-hour of an owned accelerator and its parts (capital, maintenance, power, hosting)."""
     capex = np.asarray(capex_usd_per_gpu, dtype=float) + retrofit_usd_per_gpu
@@ -43,23 +49,25 @@ def owned_usd_per_gpu_hour(
     return {"capital": capital, "maintenance": maintenance, "power": power, "hosting": hosting, "total": total}
 
 
-def usd_per_mtok(usd_per_gpu_hour, tok_s_per_gpu, utilisation=1.0):
+def usd_per_mtok(usd_per_gpu_hour: ArrayLike, tok_s_per_gpu: ArrayLike, utilisation: ArrayLike = 1.0) -> np.ndarray:
     """$ per million tokens: usd_per_gpu_hour / (tok_s_per_gpu * 3600 * utilisation) * 1e6."""
-    tps = np.asarray(tok_s_per_gpu, dtype=float) * 3600.0 * np.asarray(utilisation, dtype=float)
+    tps = np.asarray(tok_s_per_gpu, dtype=float) * SECONDS_PER_HOUR * np.asarray(utilisation, dtype=float)
     return np.where(tps > 0, np.asarray(usd_per_gpu_hour, dtype=float) / np.where(tps > 0, tps, 1.0) * 1e6, np.inf)
 
 
-def split_usd_per_mtok(usd_per_gpu_hour, output_tok_s_per_gpu, input_tok_s_per_gpu, utilisation=1.0):
+def split_usd_per_mtok(usd_per_gpu_hour: ArrayLike, output_tok_s_per_gpu: ArrayLike, input_tok_s_per_gpu: ArrayLike,
+                       utilisation: ArrayLike = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """($/M input tokens, $/M output tokens), an input token weighted INPUT_TOKEN_WEIGHT of an output token."""
     weighted = np.asarray(output_tok_s_per_gpu, dtype=float) + INPUT_TOKEN_WEIGHT * np.asarray(input_tok_s_per_gpu, dtype=float)
     out = usd_per_mtok(usd_per_gpu_hour, weighted, utilisation)
     return INPUT_TOKEN_WEIGHT * out, out
 
 
-def tok_s_per_mw(tok_s_per_gpu, all_in_watts_per_gpu_):
-    return np.asarray(tok_s_per_gpu, dtype=float) * 1e6 / np.asarray(all_in_watts_per_gpu_, dtype=float)
+def tok_s_per_mw(tok_s_per_gpu: ArrayLike, all_in_watts_per_gpu_: ArrayLike) -> np.ndarray:
+    out: np.ndarray = np.asarray(tok_s_per_gpu, dtype=float) * 1e6 / np.asarray(all_in_watts_per_gpu_, dtype=float)
+    return out
 
 
-def joules_per_token(tok_s_per_gpu, all_in_watts_per_gpu_):
+def joules_per_token(tok_s_per_gpu: ArrayLike, all_in_watts_per_gpu_: ArrayLike) -> np.ndarray:
     tps = np.asarray(tok_s_per_gpu, dtype=float)
     return np.where(tps > 0, np.asarray(all_in_watts_per_gpu_, dtype=float) / np.where(tps > 0, tps, 1.0), np.inf)

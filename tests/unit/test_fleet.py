@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from advisor.domain.fleet import FleetsFile
-from advisor.engine.fleet import Cell, allocate
+from advisor.engine.allocation import Cell, allocate
 from advisor.errors import InputError
 from tests.conftest import ROOT, real_catalog_present
 
@@ -53,7 +53,7 @@ def test_allocate_leaves_gpus_too_few_for_a_replica():
     ({"fleets": [{"name": "a", "members": [{"system": "x", "count": 1}]}] * 2}, "unique"),
 ])
 def test_fleets_file_rejects(patch, needle):
-    from advisor.api_fleet import _fleets_obj
+    from advisor.api.loading import as_fleets as _fleets_obj
 
     data = {"workload": WL, "fleets": [{"name": "a", "members": [{"system": "x", "count": 1}]}], **patch}
     with pytest.raises(InputError) as exc:
@@ -62,7 +62,7 @@ def test_fleets_file_rejects(patch, needle):
 
 
 def test_load_fleets_resolves_workload_path_and_forwards_sets(tmp_path):
-    from advisor.api_fleet import load_fleets
+    from advisor.api import load_fleets
 
     (tmp_path / "wl").mkdir()
     (tmp_path / "wl" / "w.toml").write_text(
@@ -75,7 +75,7 @@ def test_load_fleets_resolves_workload_path_and_forwards_sets(tmp_path):
 
 
 def test_load_fleets_missing_workload_and_bad_count_name_file_line_key(tmp_path):
-    from advisor.api_fleet import load_fleets
+    from advisor.api import load_fleets
 
     f = tmp_path / "f.toml"
     f.write_text('workload = "nope.toml"\n[[fleets]]\nname = "a"\n[[fleets.members]]\nsystem = "s"\ncount = 1\n')
@@ -100,20 +100,20 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def seed(catalog):
-    from advisor import api_fleet
+    from advisor import api
 
-    return api_fleet.compare_fleets(catalog, SEED)
+    return api.compare_fleets(catalog, SEED)
 
 
 def test_unknown_system_did_you_mean_with_line(catalog, tmp_path):
-    from advisor import api_fleet
+    from advisor import api
 
     text = SEED.read_text().replace('system = "amd_mi355x_8x"\ncount = 5', 'system = "amd_mi355_8x"\ncount = 5')
     f = tmp_path / "seed.toml"
     f.write_text(text)
     line = text.splitlines().index('system = "amd_mi355_8x"') + 1
     with pytest.raises(InputError) as exc:
-        api_fleet.compare_fleets(catalog, api_fleet.load_fleets(f))
+        api.compare_fleets(catalog, api.read_fleets(f))
     msg = exc.value.lines()[0]
     assert f"seed.toml:{line}: fleets[2].members[0].system" in msg and "amd_mi355x_8x" in msg
 
@@ -151,9 +151,9 @@ def test_seed_matches_recommend_sizing(catalog, seed):
 
 
 def test_rent_only_system_bought_is_noted(catalog):
-    from advisor import api_fleet
+    from advisor import api
 
-    cmp = api_fleet.compare_fleets(catalog, {"workload": WL, "fleets": [
+    cmp = api.compare_fleets(catalog, {"workload": WL, "fleets": [
         {"name": "tpu", "procurement": "buy", "members": [{"system": "google_tpu_v7_64", "count": 1}]}]})
     row = cmp.fleets[0]
     assert row.usd_per_mtok is None and any("can only be had by rent" in n for n in row.notes)

@@ -39,14 +39,14 @@ def test_axis_rejects(kw, needle):
 
 
 def test_too_many_scenarios_needs_force():
-    from advisor import api_fleet
+    from advisor import api
 
-    sw = api_fleet._validate_sweep_dict({"workload": WL, "max_scenarios": 10, "axes": [
+    sw = api.loading.as_sweep({"workload": WL, "max_scenarios": 10, "axes": [
         {"name": "usd_per_kwh", "start": 0.01, "stop": 0.2, "steps": 20}]})
     with pytest.raises(InputError, match="20 scenarios .* exceed the maximum of 10"):
-        api_fleet.check_sweep_size(sw)
-    assert api_fleet.check_sweep_size(sw, force=True) == 20
-    assert api_fleet.check_sweep_size(sw, max_scenarios=100) == 20
+        api.check_sweep_size(sw)
+    assert api.check_sweep_size(sw, force=True) == 20
+    assert api.check_sweep_size(sw, max_scenarios=100) == 20
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +59,9 @@ def catalog():
 
 
 def test_one_scenario_matches_recommend(catalog):
-    from advisor import api, api_fleet
+    from advisor import api
 
-    res = api_fleet.sweep(catalog, {"workload": WL, "axes": [{"name": "usd_per_kwh", "values": [0.1]}]})
+    res = api.sweep(catalog, {"workload": WL, "axes": [{"name": "usd_per_kwh", "values": [0.1]}]})
     wl = api.workload_from_dict(WL, sets=["datacenter.usd_per_kwh=0.1"])
     rec = {o.id: o for o in api.recommend(catalog, wl).options}
     rows = {res.rows["option"][i]: i for i in range(len(res))}
@@ -75,9 +75,9 @@ def test_one_scenario_matches_recommend(catalog):
 
 
 def test_cost_axes_vectorised_and_winner(catalog):
-    from advisor import api_fleet
+    from advisor import api
 
-    res = api_fleet.sweep(catalog, {"workload": WL, "axes": [
+    res = api.sweep(catalog, {"workload": WL, "axes": [
         {"name": "usd_per_kwh", "start": 0.05, "stop": 0.5, "steps": 4},
         {"name": "usd_per_gpu_multiplier", "system": "amd_mi355x_8x", "values": [0.5, 3.0]},
         {"name": "utilisation", "values": [0.5, 1.0]}]})
@@ -100,17 +100,17 @@ def test_cost_axes_vectorised_and_winner(catalog):
 
 
 def test_grid_axes_and_chunks_merge_to_the_whole(catalog):
-    from advisor import api_fleet
+    from advisor import api
 
-    sw = api_fleet._validate_sweep_dict({"workload": WL, "axes": [
+    sw = api.loading.as_sweep({"workload": WL, "axes": [
         {"name": "days_since_release", "values": [0, 10, 30]},
         {"name": "min_tok_s_per_user", "values": [10, 30]},
         {"name": "concurrent_users", "values": [1000, 8000]}]})
-    whole = api_fleet.sweep(catalog, sw)
+    whole = api.sweep(catalog, sw)
     assert whole.grid_evaluations == 3
-    chunks = api_fleet.sweep_chunks(sw, 2)
+    chunks = api.sweep_chunks(sw, 2)
     assert [c.scenario_count for c in chunks] == [4, 8] or sum(c.scenario_count for c in chunks) == 12
-    merged = api_fleet.merge_sweeps([api_fleet.sweep(catalog, c) for c in chunks])
+    merged = api.merge_sweeps([api.sweep(catalog, c) for c in chunks])
     key = lambda r: tuple(sorted((k, v) for k, v in r.items() if k != "scenario"))  # noqa: E731
     assert sorted(map(key, merged.scenario_rows())) == sorted(map(key, whole.scenario_rows()))
     assert sorted(merged.summary) == sorted(whole.summary)
@@ -122,9 +122,9 @@ def test_grid_axes_and_chunks_merge_to_the_whole(catalog):
 
 
 def test_fleets_sweep(catalog):
-    from advisor import api_fleet
+    from advisor import api
 
-    res = api_fleet.sweep(catalog, api_fleet.load_sweep(ROOT / "examples" / "sweeps" / "maturity.toml"))
+    res = api.sweep(catalog, api.load_sweep(ROOT / "examples" / "sweeps" / "maturity.toml"))
     assert res.options[:2] == ["gb300_nvl72", "hgx_b300"] and res.n_scenarios == 30
     assert "hgx_h200" not in set(res.winners)
     d = res.to_dict(rows=False)
@@ -132,7 +132,7 @@ def test_fleets_sweep(catalog):
 
 
 def test_summary_in_words():
-    from advisor.engine.fleet import summarise
+    from advisor.engine.sweep_summary import summarise
 
     axes = {"usd_per_kwh": np.array([0.05, 0.1, 0.15, 0.2])}
     lines = summarise(axes, {"usd_per_kwh": "USD/kWh"}, np.array([0, 0, 1, 1]), ["a", "b"])

@@ -1,0 +1,54 @@
+"""The one Python API every shell calls (CLI, TUI, scripts).
+
+Domain objects in, domain objects out; no printing, no Textual. Modules: loading (documents
+and the catalog), calibration (the factors cache), context (finance inputs and assumptions),
+ids (unknown ids with file:line), estimates (estimate, frontier), recommendations (recommend), fleets
+(compare_fleets), sweeps. Modules are plural nouns so that none shadows the function it re-exports.
+
+The names below are re-exported lazily (PEP 562), so `advisor.api.load_catalog` (the catalog
+commands) does not pay for numpy and the engine.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "advisor.api.calibration": ("calibrate", "factors"),
+    "advisor.api.estimates": ("estimate", "frontier"),
+    "advisor.api.fleets": ("compare_fleets", "fleets_schema"),
+    "advisor.api.loading": ("Loaded", "load_catalog", "load_fleets", "load_sweep", "load_workload", "read_fleets",
+                            "read_sweep", "read_workload", "workload_from_dict"),
+    "advisor.api.recommendations": ("recommend", "recommendation_schema", "workload_schema"),
+    "advisor.api.sweeps": ("check_sweep_size", "merge_sweeps", "sweep", "sweep_chunks", "sweep_schema"),
+}
+_MODULES = {*_EXPORTS, "advisor.api.context", "advisor.api.ids"}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_WHERE)
+
+if TYPE_CHECKING:
+    from advisor.api.calibration import calibrate, factors
+    from advisor.api.estimates import estimate, frontier
+    from advisor.api.fleets import compare_fleets, fleets_schema
+    from advisor.api.loading import (
+        Loaded, load_catalog, load_fleets, load_sweep, load_workload, read_fleets, read_sweep, read_workload,
+        workload_from_dict,
+    )
+    from advisor.api.recommendations import recommend, recommendation_schema, workload_schema
+    from advisor.api.sweeps import check_sweep_size, merge_sweeps, sweep, sweep_chunks, sweep_schema
+
+
+def __getattr__(name: str) -> Any:
+    if f"advisor.api.{name}" in _MODULES:  # a submodule: api.loading, api.calibration, ...
+        return importlib.import_module(f"advisor.api.{name}")
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'advisor.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

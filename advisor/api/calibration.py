@@ -1,0 +1,118 @@
+"""Fitted factors for a catalog: fitted once per (catalog content, engine and domain code), then cached.
+
+The cache entry holds the fit on all points without leave-one-out: the factors and error bands
+every command uses. `calibrate()` (with leave-one-out) reports more, but never writes that entry,
+so running `advisor calibrate` cannot change what later commands print. An entry that cannot be
+read is refitted with a one-line note on stderr (logging, so stdout stays data only); the newest
+`cachekeys.KEEP_ENTRIES` entries are kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dataclasses
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from advisor import cachekeys, locations
+from advisor.domain import Catalog
+from advisor.engine import calibration
+from advisor.engine.calibration import CalibrationReport
+from advisor.engine.factors import Factors
+
+CALIBRATION_FILE = "calibration.json"
+"""A fit shipped with the catalog (used when its key matches)."""
+FIT_KINDS = ("accelerators", "systems", "ecosystems", "models", "benchmarks")
+"""Catalog kinds the fit depends on."""
+LOO_ONLY = ("loo_median_abs_error_pct", "loo_p80_abs_error_pct", "loo_worst_abs_error_pct", "loo_worst_ratio",
+            "loo_points_off_by_more_than_2x")
+
+log = logging.getLogger(__name__)
+
+
+def catalog_hash(catalog: Catalog) -> str:
+    blob = {kind: sorted(e.model_dump_json() for e in catalog.entries[kind].values()) for kind in FIT_KINDS}
+    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def calibration_key(catalog: Catalog) -> str:
+    """What the fit depends on: the catalog's content and the engine's and domain's code."""
+    return f"{catalog_hash(catalog)}-{cachekeys.code_fingerprint('engine', 'domain')}"
+
+
+def cache_folder() -> Path:
+    return locations.user_cache_dir() / "calibration"
+
+
+def _entry(key: str) -> Path:
+    return cache_folder() / f"{key}.json"
+
+
+def without_loo(summary: dict[str, Any]) -> dict[str, Any]:
+    """A fit summary without leave-one-out figures: those keys None (not 0) when LOO never ran."""
+    def clean(d: dict[str, Any]) -> dict[str, Any]:
+        if all(d.get(k) is None for k in LOO_ONLY if k != "loo_points_off_by_more_than_2x"):
+            d = {**d, **{k: None for k in LOO_ONLY if k in d}}
+        return {k: clean(v) if isinstance(v, dict) else v for k, v in d.items()}
+    return clean(summary)
+
+
+def _from_doc(doc: dict[str, Any]) -> Factors:
+    return Factors.from_dict({**doc["factors"], "summary": doc.get("summary", {})})
+
+
+def _read(path: Path, key: str) -> Factors:
+    doc = json.loads(path.read_text())
+    if doc.get("key") != key:
+        raise ValueError("key mismatch")
+    return _from_doc(doc)
+
+
+def _store(key: str, report: CalibrationReport) -> dict[str, Any]:
+    """Write the cache entry of a fit without leave-one-out (once per key); returns the entry."""
+    doc = {"key": key, "loo": False, "factors": report.factors.to_dict(),
+           "summary": without_loo(report.summary.get("all", {}))}
+    try:
+        locations.write_atomic(_entry(key), json.dumps(doc, indent=1))
+        cachekeys.prune(cache_folder(), "*.json")
+    except OSError:
+        pass  # a read-only cache only costs speed
+    return doc
+
+
+def factors(catalog: Catalog) -> Factors:
+    """Fitted factors for this catalog: shipped, cached, or fitted now (without leave-one-out) and cached."""
+    key = calibration_key(catalog)
+    shipped = locations.builtin_catalog_dir() / CALIBRATION_FILE
+    if shipped.is_file():
+        try:
+            return _read(shipped, key)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # shipped for another catalog or code
+    entry = _entry(key)
+    if entry.is_file():
+        try:
+            return _read(entry, key)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("advisor: note: calibration cache entry %s unreadable (%s); refitting", entry.name,
+                        type(exc).__name__)
+    return _from_doc(_store(key, calibration.fit(catalog, loo=False)))
+
+
+def calibrate(catalog: Catalog, *, loo: bool = True) -> CalibrationReport:
+    """Fit the engine to the catalog's measured points; with leave-one-out errors by default.
+
+    Returns engine.calibration.CalibrationReport (factors, per-point rows, summary). Never replaces
+    the cached factors that other commands use (those come from the fit without leave-one-out).
+    """
+    report = calibration.fit(catalog, loo=loo)
+    if not loo:
+        report = dataclasses.replace(report, summary=without_loo(report.summary),
+                                     factors=dataclasses.replace(report.factors, summary=without_loo(report.factors.summary)))
+        key = calibration_key(catalog)
+        if not _entry(key).is_file():
+            _store(key, report)
+    return report

@@ -1,0 +1,59 @@
+"""Ranked, sized, costed options for a workload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pathlib import Path
+
+import advisor.api.context as context
+import advisor.api.ids as ids
+from advisor.api.calibration import factors
+from advisor.api.loading import Loaded, as_workload
+from advisor.domain import Catalog
+from advisor.domain.results import Recommendation
+from advisor.domain.workload import Workload
+from advisor.engine import recommend as rec
+from advisor.engine.build import grid_for
+from advisor.engine.constraints import prefilter
+from advisor.engine.factors import Factors
+
+
+def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Path | dict[str, Any], *, top: int | None = None,
+              fac: Factors | None = None) -> Recommendation:
+    """Rank sized, costed options for a workload; returns domain.results.Recommendation.
+
+    `workload`: a Workload, a Loaded one (from read_workload: unknown ids then name file and line),
+    a path or a dict. Never raises for infeasibility: an empty `options` list comes with every exclusion.
+    """
+    doc = as_workload(workload)
+    ids.check_workload(catalog, doc)
+    wl = doc.value
+    fac = fac or factors(catalog)
+    ctx = context.job_context(catalog, wl, fac)
+    pr = wl.procurement
+    systems = [ids.system(catalog, s) for s in pr.systems] if pr.systems else list(catalog.systems.values())
+    kept, excluded = prefilter(ctx, systems)
+    grids = {}
+    if kept:
+        for tc in wl.classes:
+            grids[tc.name] = grid_for(catalog, kept, catalog.model(tc.model), fac, isl=tc.isl, osl=tc.osl,
+                                      precision=tc.precision, spec_decode=tc.spec_decode,
+                                      days_since_release=pr.days_since_release)
+        options, more = rec.recommend(ctx, kept, grids, top=top)
+    else:
+        options, more = [], []
+    days = {tc.name: grids[tc.name][1] if tc.name in grids else None for tc in wl.classes}
+    return Recommendation(
+        workload=wl.model_dump(mode="json"), assumptions=context.assumptions(ctx, days), options=options,
+        excluded=sorted(excluded + more, key=lambda e: (e.constraint, e.system, e.procurement)),
+        catalog=list(catalog.layers), calibration=dict(fac.summary),
+    )
+
+
+def recommendation_schema() -> dict[str, Any]:
+    return Recommendation.model_json_schema()
+
+
+def workload_schema() -> dict[str, Any]:
+    return Workload.model_json_schema()

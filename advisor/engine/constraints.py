@@ -1,0 +1,143 @@
+"""Hard constraints: what removes an option, and the one `Reason` every job reports it with.
+
+recommend (Exclusion.constraint), compare (fleet notes) and sweep (the `reason` column) share
+these checks and their names.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from typing import Any
+
+import numpy as np
+
+from advisor.domain import System
+from advisor.domain.results import Exclusion
+from advisor.engine.context import Context
+from advisor.engine.pricing import needs_retrofit
+
+
+class Reason(str, Enum):
+    """Why an option is out (the string is what every output shows)."""
+
+    NONE = ""
+    REGION = "region"
+    VENDOR = "vendor"
+    ECOSYSTEM = "ecosystem"
+    COOLING = "cooling"
+    RACK_POWER = "rack_power"
+    PROCUREMENT = "procurement"
+    PRECISION = "precision"
+    CONTEXT = "context"
+    MEMORY = "memory"
+    SLO = "slo"
+    PRICE = "price"
+    SITE_POWER = "site_power"
+    BUDGET = "budget"
+    DEMAND_NOT_MET = "demand_not_met"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def modes_for(ctx: Context, s: System) -> list[str]:
+    """The procurement modes (buy, rent) the workload asks for that the system can be had by."""
+    mode = ctx.workload.procurement.mode
+    want = ["buy", "rent"] if mode == "both" else [mode]
+    return [m for m in want if m in s.procurement]
+
+
+def _norm(xs: list[str]) -> set[str]:
+    return {x.lower() for x in xs}
+
+
+def static_reason(ctx: Context, s: System) -> tuple[Reason, str] | None:
+    """The first constraint that needs no throughput (region, vendor, ecosystem, cooling, rack power) s breaks."""
+    wl, cat = ctx.workload, ctx.catalog
+    dc, pr = wl.datacenter, wl.procurement
+    acc = cat.accelerator(s.accelerator)
+    eco = acc.ecosystem
+    if not s.available_in(dc.region):
+        blocked = f"; blocked in: {', '.join(s.excluded_regions)}" if s.excluded_regions else ""
+        return Reason.REGION, f"not available in region '{dc.region}' (sold in: {', '.join(s.regions)}{blocked})"
+    if pr.allowed_vendors and acc.vendor.lower() not in _norm(pr.allowed_vendors):
+        return Reason.VENDOR, f"vendor {acc.vendor} is not in allowed_vendors"
+    if acc.vendor.lower() in _norm(pr.excluded_vendors):
+        return Reason.VENDOR, f"vendor {acc.vendor} is excluded"
+    if pr.allowed_ecosystems and eco not in _norm(pr.allowed_ecosystems):
+        return Reason.ECOSYSTEM, f"ecosystem {eco} is not in allowed_ecosystems"
+    if eco in _norm(pr.excluded_ecosystems):
+        return Reason.ECOSYSTEM, f"ecosystem {eco} is excluded"
+    if needs_retrofit(s, dc.cooling) and not dc.allow_liquid_retrofit:
+        return Reason.COOLING, f"liquid cooling required ({s.rack_kw:.0f} kW/rack), hall is air-only"
+    if s.cooling == "air" and dc.cooling == "liquid":
+        return Reason.COOLING, "air-cooled system, hall offers liquid cooling only"
+    if s.kind != "pod" and s.system_kw > dc.max_rack_kw:
+        return Reason.RACK_POWER, f"one system draws {s.system_kw:.1f} kW, racks are limited to {dc.max_rack_kw:g} kW"
+    return None
+
+
+def prefilter(ctx: Context, systems: list[System]) -> tuple[list[System], list[Exclusion]]:
+    """Systems that pass every constraint needing no throughput, and an Exclusion per mode for the rest."""
+    keep, out = [], []
+    for s in systems:
+        why = static_reason(ctx, s)
+        if why is None:
+            keep.append(s)
+            continue
+        for mode in modes_for(ctx, s) or [ctx.workload.procurement.mode]:
+            out.append(Exclusion(system=s.id, procurement=mode, constraint=why[0].value, reason=why[1]))
+    return keep, out
+
+
+def procurement_exclusion(ctx: Context, s: System) -> Exclusion | None:
+    """The system cannot be had by any mode the workload asks for."""
+    if modes_for(ctx, s):
+        return None
+    return Exclusion(system=s.id, procurement=ctx.workload.procurement.mode, constraint=Reason.PROCUREMENT.value,
+                     reason=f"can only be had by {' or '.join(s.procurement)}")
+
+
+def over_site_power(ctx: Context, all_in_mw: Any) -> Any:
+    """True where the all-in draw exceeds datacenter.site_mw (broadcasts; False without a site limit)."""
+    site = ctx.workload.datacenter.site_mw
+    return np.asarray(all_in_mw) > site if site is not None else np.zeros(np.shape(all_in_mw), dtype=bool)
+
+
+def budget_spend(ctx: Context, buy: Any, capex_usd: Any, annual_rental_usd: Any) -> np.ndarray:
+    """What the budget is compared with: capex when buying, rent over the horizon when renting (broadcasts)."""
+    return np.where(buy, capex_usd, np.asarray(annual_rental_usd) * ctx.fin.years)
+
+
+def over_budget(ctx: Context, buy: Any, capex_usd: Any, annual_rental_usd: Any) -> Any:
+    budget = ctx.workload.procurement.budget_usd
+    spend = budget_spend(ctx, buy, capex_usd, annual_rental_usd)
+    return spend > budget if budget is not None else np.zeros(np.shape(spend), dtype=bool)
+
+
+SWEEP_REASONS: tuple[Reason, ...] = (Reason.NONE, Reason.SLO, Reason.PRICE, Reason.SITE_POWER, Reason.BUDGET,
+                                     Reason.DEMAND_NOT_MET)
+"""The reasons a sweep row can carry; arrays hold their index here (int8) until `reason_strings`."""
+
+
+def reason_code(reason: Reason) -> int:
+    return SWEEP_REASONS.index(reason)
+
+
+def sweep_reasons(ok: Any, priced: Any, over_site: Any, over_budget_: Any) -> np.ndarray:
+    """Per row, the code of the first constraint broken, in the order slo, price, site_power, budget (0: none)."""
+    conds = [(ok, Reason.SLO, True), (priced, Reason.PRICE, True), (over_site, Reason.SITE_POWER, False),
+             (over_budget_, Reason.BUDGET, False)]
+    shape = np.broadcast_shapes(*(np.shape(c) for c, _, _ in conds))
+    out = np.zeros(shape, dtype=np.int8)
+    for cond, reason, negate in reversed(conds):
+        broken = ~np.asarray(cond, dtype=bool) if negate else np.asarray(cond, dtype=bool)
+        out = np.where(broken, np.int8(reason_code(reason)), out)
+    return out
+
+
+def reason_strings(codes: np.ndarray) -> np.ndarray:
+    """The reason column as the strings every output shows ('' when feasible)."""
+    out: np.ndarray = np.array([r.value for r in SWEEP_REASONS], dtype=object)[codes]
+    return out

@@ -1,0 +1,52 @@
+"""What every job (recommend, compare, sweep) works from: the inputs, and each class's grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from advisor.domain import Catalog, System
+from advisor.domain.workload import TrafficClass, Workload
+from advisor.engine import pricing, select
+from advisor.engine.factors import Factors
+from advisor.engine.grid import Grid
+from advisor.engine.pricing import FinanceInputs
+
+
+@dataclass(frozen=True)
+class Context:
+    catalog: Catalog
+    workload: Workload
+    factors: Factors
+    fin: FinanceInputs
+    hall: str
+    """The hall's cooling: air | liquid | both (datacenter.cooling)."""
+
+    def member_price(self, s: System, mode: str) -> tuple[float, str] | None:
+        """(USD per GPU when buying or per GPU-hour when renting, source): the workload's, else the catalog's."""
+        pr = self.workload.procurement
+        if mode == "buy":
+            return pricing.own_price(self.catalog, s, pr.usd_per_gpu)
+        return pricing.rent_price(self.catalog, s, self.fin.price_tier, pr.usd_per_gpu_hour)
+
+
+@dataclass(frozen=True)
+class ClassResult:
+    """One traffic class's grid over the systems, and each system's best cell under the class SLOs."""
+
+    tc: TrafficClass
+    grid: Grid
+    best: np.ndarray
+    ok: np.ndarray
+    days: float
+
+
+def class_results(ctx: Context, grids: dict[str, tuple[Grid, float]]) -> dict[str, ClassResult]:
+    """class name -> its best cells; `grids`: class name -> (grid over the systems, days since release)."""
+    out = {}
+    for tc in ctx.workload.classes:
+        grid, days = grids[tc.name]
+        best, ok = select.best_per_system(grid, select.slo_mask(grid, tc.min_tok_s_per_user, tc.max_ttft_s))
+        out[tc.name] = ClassResult(tc, grid, best, ok, days)
+    return out
