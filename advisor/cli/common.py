@@ -18,7 +18,7 @@ def add_catalog_args(parser: argparse.ArgumentParser) -> None:
 def load_catalog_from_args(args: argparse.Namespace):
     """The merged catalog for these flags; lint warnings go to stderr."""
     from advisor import api
-    from advisor.cli import warn
+    from advisor.cli.messages import warn
 
     catalog, warnings = api.load_catalog(
         getattr(args, "catalog", []) or [],

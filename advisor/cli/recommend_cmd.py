@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     emit(RENDERERS[resolve_format(args)](rec))
     if not rec.options:
-        from advisor.cli import error
+        from advisor.cli.messages import error
 
         error(f"no option meets the constraints ({len(rec.excluded)} exclusions listed)")
         return ExitCode.INFEASIBLE

@@ -11,7 +11,8 @@ import io
 import json
 import math
 
-from advisor.report.table import fmt_number, render_table
+from advisor.report.format import number
+from advisor.report.table import render_table
 
 # (label, getter) of the comparison, one row each in the side-by-side table
 _FLEET_FIELDS = (
@@ -29,20 +30,11 @@ _DIFF_FIELDS = ("delta_usd_per_mtok", "delta_usd_per_mtok_pct", "delta_capex_usd
                 "delta_all_in_mw", "delta_capacity_users_pct")
 
 
-def _cell(v, digits: int = 4) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
+def _cell(v) -> str:
+    """A comparison cell: a {system: count} mapping as `3x a + 2x b`, any figure through `number`."""
     if isinstance(v, dict):
         return " + ".join(f"{n}x {k}" for k, n in v.items())
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            return "-"
-        if abs(v) >= 1000:
-            return f"{v:,.0f}"
-        return fmt_number(v, digits)
-    return str(v)
+    return number(v, 4, missing="-", nonfinite="-")
 
 
 def comparison_grid(cmp) -> tuple[list[str], list[list[str]]]:

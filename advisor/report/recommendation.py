@@ -6,7 +6,8 @@ import csv
 import io
 
 from advisor.domain.results import Recommendation
-from advisor.report.table import fmt_number, render_table
+from advisor.report.format import money, number
+from advisor.report.table import render_table
 
 OPTION_COLUMNS = (
     ("rank", "rank"), ("option", "label"), ("procurement", "procurement"), ("gpus", "gpus"), ("racks", "racks"),
@@ -19,18 +20,10 @@ def to_json(rec: Recommendation) -> str:
     return rec.model_dump_json(indent=2)
 
 
-def _money(v: float) -> str:
-    if v >= 1e6:
-        return f"{v / 1e6:,.2f}M"
-    if v >= 1e3:
-        return f"{v / 1e3:,.1f}k"
-    return f"{v:,.0f}"
-
-
 def _row(o) -> list[str]:
     return [
         str(o.rank), o.label, o.procurement, str(o.gpus), str(o.racks), f"{o.all_in_mw:.3f}",
-        f"{o.usd_per_mtok:.4f}", _money(o.capex_usd), _money(o.annual_opex_usd), f"{o.score:.1f}", o.mode,
+        f"{o.usd_per_mtok:.4f}", money(o.capex_usd), money(o.annual_opex_usd), f"{o.score:.1f}", o.mode,
         f"{o.error_band_pct:.0f}",
     ]
 
@@ -94,7 +87,7 @@ def to_markdown(rec: Recommendation) -> str:
     if rec.excluded:
         lines += ["## Excluded", "", "| system | procurement | constraint | reason |", "|---|---|---|---|"]
         lines += [f"| {e.system} | {e.procurement} | {e.constraint} | {e.reason.replace('|', '/')} |" for e in rec.excluded]
-    lines += ["", "## Assumptions", ""] + [f"- {a.name} = {fmt_number(a.value) if isinstance(a.value, (int, float)) else a.value} {a.unit} ({a.source})" for a in rec.assumptions]
+    lines += ["", "## Assumptions", ""] + [f"- {a.name} = {number(a.value, 4, group=False)} {a.unit} ({a.source})" for a in rec.assumptions]
     return "\n".join(lines) + "\n"
 
 

@@ -37,13 +37,3 @@ def render_table(
     console.print(table)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
-
-def fmt_number(value: float | int | None, digits: int = 4) -> str:
-    """Numbers without noise: 989, 3.35, 0.0125; blank for None."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int) or float(value).is_integer():
-        return f"{int(value)}"
-    return f"{value:.{digits}g}"
