@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from advisor.cli.common import add_catalog_args, emit, load_catalog_from_args
 from advisor.errors import ExitCode, UsageError
 from advisor.report.columns import CATALOG_COLUMNS
+from advisor.report.format import dumps
 
 KIND_NAMES = tuple(CATALOG_COLUMNS)
 
@@ -86,7 +86,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     kinds = [args.kind] if args.kind else list(KIND_NAMES)
     if args.json:
         data = {kind: [_as_json(catalog, kind, e) for e in _entries(catalog, kind, args.vendor)] for kind in kinds}
-        emit(json.dumps(data[args.kind] if args.kind else data, indent=2))
+        emit(dumps(data[args.kind] if args.kind else data))
         return ExitCode.OK
     from advisor.report.columns import ESTIMATED_MARK, catalog_row
     from advisor.report.table import render_table
@@ -125,7 +125,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         kind, entry = _find(catalog, args.id, args.kind)
         layer = catalog.source_of(kind, entry.id)
     if args.json:
-        emit(json.dumps({**entry.model_dump(mode="json"), "catalog_kind": kind, "layer": layer}, indent=2))
+        emit(dumps({**entry.model_dump(mode="json"), "catalog_kind": kind, "layer": layer}))
         return ExitCode.OK
     skip = {"sources", "estimated"}
     names = [name for name in type(entry).model_fields if name not in skip]
@@ -172,7 +172,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
             raise UsageError(str(exc.args[0])) from None
     else:
         schema = file_schema()
-    emit(json.dumps(schema, indent=2))
+    emit(dumps(schema))
     return ExitCode.OK
 
 
@@ -245,7 +245,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
             "checked_at": m.get("checked_at"), "path": str(c.path),
         })
     if args.json:
-        emit(json.dumps(rows, indent=2))
+        emit(dumps(rows))
         return ExitCode.OK
     if not rows:
         print(f"advisor: no cached remote catalogs (in {cache.cache_dir()})", file=sys.stderr)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from advisor.cli.common import add_catalog_args, add_format_arg, emit, load_catalog_from_args, resolve_format
 from advisor.errors import ExitCode
+from advisor.report.format import dumps
 
 
 def register(sub) -> None:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from advisor.errors import UsageError
 
     if args.schema or args.schema_input:
-        emit(json.dumps(api.recommendation_schema() if args.schema else api.workload_schema(), indent=2))
+        emit(dumps(api.recommendation_schema() if args.schema else api.workload_schema()))
         return ExitCode.OK
     if not args.workload:
         raise UsageError("recommend needs a WORKLOAD.toml (try examples/workloads/deepseek_v4_chat.toml)")

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 
-from advisor.report.format import number
+from advisor.report.format import dumps, number
 from advisor.report.table import render_table
 
-# (label, getter) of the comparison, one row each in the side-by-side table
+# fields of each fleet (units in their names), one row each in the side-by-side table
 _FLEET_FIELDS = (
     "status", "procurement", "systems", "gpus", "demand_users", "capacity_users", "utilisation", "demand_met",
     "capex_usd", "annual_capital_usd", "annual_power_usd", "annual_hosting_usd", "annual_maintenance_usd",
@@ -117,7 +116,7 @@ def _markdown(cols, rows, *, title: str, notes: list[str] = ()) -> str:
 
 def render_sweep(res, fmt: str = "csv", *, tty: bool | None = None, max_table_rows: int = 200) -> str:
     if fmt == "json":
-        return json.dumps(res.to_dict(), indent=1, allow_nan=False) + "\n"
+        return dumps(res.to_dict(), indent=1) + "\n"
     if fmt == "csv":
         return sweep_csv(res)
     return sweep_table(res, tty=tty, max_rows=max_table_rows)

@@ -19,9 +19,9 @@ def number(value, digits: int | None = None, *, group: bool = True, missing: str
     significant figures, fixed point. digits=N (values as given: 989, 3.35, 0.0125): whole
     values exact, others to N significant figures. With `group`, |x| >= 1000 is a whole
     number with thousands separators (12,109); without it (catalog values, echoed as the
-    TOML writes them) 1307 stays 1307. Integers print whole and ungrouped (ids, token
-    counts, GPU counts), booleans as yes/no, strings as they are; None is `missing`, NaN
-    and infinities are `nonfinite`.
+    TOML writes them) 1307 stays 1307. Integers print whole and ungrouped (token counts,
+    GPU counts), booleans as yes/no, anything else (text, dates) as str(); None is
+    `missing`, NaN and infinities are `nonfinite`.
     """
     if value is None:
         return missing
@@ -35,18 +35,20 @@ def number(value, digits: int | None = None, *, group: bool = True, missing: str
     if not math.isfinite(v):
         return nonfinite
     a = abs(v)
+    if a == 0:
+        return "0"
     if group and a >= 1000:
         return f"{v:,.0f}"
     if digits is not None:
-        return str(int(v)) if v.is_integer() else f"{v:.{digits}g}"
+        if v.is_integer() or a >= 10 ** digits:
+            return f"{v:.0f}"
+        return f"{v:.{digits}g}"
     if a >= 100:
         return f"{v:.0f}"
     if a >= 10:
         return f"{v:.1f}"
     if a >= 1:
         return f"{v:.2f}"
-    if a == 0:
-        return "0"
     return f"{v:.3g}"
 
 
