@@ -47,3 +47,9 @@ def emit(text: str) -> None:
     """Data to stdout, newline-terminated."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
+
+
+def add_wide_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--wide", action="store_true",
+                        help="tables: every column at its natural width (default: fit the terminal, "
+                             "with a compact column set below 100 columns)")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from advisor.cli.common import add_catalog_args, add_format_arg, emit, load_catalog_from_args, resolve_format
+from advisor.cli.common import (
+    add_catalog_args, add_format_arg, add_wide_arg, emit, load_catalog_from_args, resolve_format,
+)
 from advisor.errors import ExitCode
 from advisor.report.format import dumps
 
@@ -17,6 +19,7 @@ def register(sub) -> None:
     )
     p.add_argument("workload", nargs="?", metavar="WORKLOAD.toml", help="workload file (see examples/workloads/)")
     add_format_arg(p)
+    add_wide_arg(p)
     p.add_argument("--top", type=int, default=None, metavar="N", help="show only the best N options")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a workload field, e.g. --set datacenter.cooling=air (repeatable)")
@@ -40,9 +43,10 @@ def run(args: argparse.Namespace) -> int:
     workload = api.load_workload(args.workload, sets=args.sets)
     catalog = load_catalog_from_args(args)
     rec = api.recommend(catalog, workload, top=args.top)
-    from advisor.report.recommendation import RENDERERS
+    from advisor.report.recommendation import RENDERERS, to_table
 
-    emit(RENDERERS[resolve_format(args)](rec))
+    fmt = resolve_format(args)
+    emit(to_table(rec, wide=args.wide) if fmt == "table" else RENDERERS[fmt](rec))
     if not rec.options:
         from advisor.cli.messages import error
 
