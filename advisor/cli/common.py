@@ -53,3 +53,16 @@ def add_wide_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wide", action="store_true",
                         help="tables: every column at its natural width (default: fit the terminal, "
                              "with a compact column set below 100 columns)")
+
+
+def emit_plot(render, *args, data_on_stdout: bool) -> None:
+    """A plot after a table on stdout, or on stderr when stdout carries data (JSON, CSV, Markdown).
+
+    `render(*args, colour=...)` returns the plot's text; colour only on a terminal without NO_COLOR.
+    """
+    from advisor.report.plot import use_colour
+
+    stream = sys.stderr if data_on_stdout else sys.stdout
+    text = render(*args, colour=use_colour(stream))
+    stream.write(text if text.endswith("\n") else text + "\n")
+    stream.flush()

@@ -11,7 +11,7 @@ import argparse
 import math
 import sys
 
-from advisor.cli.common import add_catalog_args, emit, load_catalog_from_args
+from advisor.cli.common import add_catalog_args, add_wide_arg, emit, emit_plot, load_catalog_from_args
 from advisor.cli.messages import warn
 from advisor.errors import ExitCode, InfeasibleError, UnknownIdError, UsageError
 
@@ -116,6 +116,7 @@ def register(subparsers) -> None:
     p.add_argument("--concurrency", type=_positive_int, metavar="N", help="concurrent sequences per replica (with --gpus)")
     _add_price_args(p)
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    add_wide_arg(p)
     add_catalog_args(p)
     p.set_defaults(func=cmd_estimate)
 
@@ -134,6 +135,7 @@ def register(subparsers) -> None:
     fmt.add_argument("--csv", dest="format", action="store_const", const="csv", help="CSV on stdout, one row per point")
     p.add_argument("--plot", action="store_true",
                    help="draw the fronts (x tok/s/user, y tok/s/GPU on a log scale); on stderr with --json/--csv")
+    add_wide_arg(p)
     add_catalog_args(p)
     p.set_defaults(func=cmd_frontier, format="table")
 
@@ -204,7 +206,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if args.json:
         emit(report.estimate_json(result["point"], result["assumptions"]))
     else:
-        emit(report.estimate_table(result["point"], result["assumptions"]))
+        emit(report.estimate_table(result["point"], result["assumptions"], wide=args.wide))
     return ExitCode.OK
 
 
@@ -251,17 +253,11 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         emit(report.frontier_csv(result))
     else:
-        text = report.frontier_table(result)
+        text = report.frontier_table(result, wide=args.wide)
         if text:
             emit(text)
     if args.plot:
-        to_stdout = args.format == "table"
-        stream = sys.stdout if to_stdout else sys.stderr
-        text = report.frontier_plot(result, colour=stream.isatty())
-        if to_stdout:
-            emit(text)
-        else:
-            sys.stderr.write(text)
+        emit_plot(report.frontier_plot, result, data_on_stdout=args.format != "table")
     if not feasible:
         raise InfeasibleError(f"no system can serve {result['model']} at {result['isl']}/{result['osl']}"
                               + (f" (asked: {args.precision})" if args.precision != "auto" else ""))

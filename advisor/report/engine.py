@@ -11,7 +11,7 @@ import io
 import json
 
 from advisor.report.format import clean, dumps, number
-from advisor.report.table import render_table
+from advisor.report.table import COMPACT_BELOW, PIPE_WIDTH, output_width, render_table
 
 # estimate ------------------------------------------------------------------------------------------------
 
@@ -43,16 +43,27 @@ def infeasible_json(message: str, **extra) -> str:
     return dumps({"error": message, "feasible": False, **extra})
 
 
-def estimate_table(point, assumptions, *, tty: bool | None = None) -> str:
+def _width(tty: bool | None, width: int | None, wide: bool) -> int:
+    return PIPE_WIDTH if wide else (output_width(tty) if width is None else width)
+
+
+def assumptions_table(assumptions, *, title: str = "assumptions", tty: bool | None = None,
+                      width: int | None = None) -> str:
+    return render_table(ASSUMPTION_COLUMNS, assumption_rows(assumptions), title=title,
+                        numeric=[False, True, False, False], wrap=[False, False, False, True], tty=tty, width=width)
+
+
+def estimate_table(point, assumptions, *, tty: bool | None = None, width: int | None = None,
+                   wide: bool = False) -> str:
+    width = _width(tty, width, wide)
     data = point.model_dump()
     rows = [[label, number(data[key])] for label, key in ESTIMATE_ROWS if data.get(key) is not None]
     rows.append(["mode", point.mode + (f" ({point.measured_id})" if point.measured_id else "")])
     rows.append(["error_band_pct", f"±{number(point.error_band_pct)}"])
     return "\n".join([
         render_table(["figure", "value"], rows, title=f"estimate: {point.model} on {point.system}",
-                     numeric=[False, True], tty=tty),
-        render_table(ASSUMPTION_COLUMNS, assumption_rows(assumptions), title="assumptions",
-                     numeric=[False, True, False, False], tty=tty),
+                     numeric=[False, True], tty=tty, width=width),
+        assumptions_table(assumptions, tty=tty, width=width),
     ])
 
 
@@ -64,6 +75,8 @@ FRONT_COLUMNS = (  # (header with unit, OperatingPoint field)
     ("batch", "batch"), ("precision", "precision"), ("spec_decode", "spec_decode"),
     ("ttft_s", "ttft_s"), ("usd_per_mtok", "usd_per_mtok"),
 )
+FRONT_COMPACT = ("tok_s_per_user", "total_tok_s_per_gpu", "gpus_per_replica", "batch", "usd_per_mtok")
+"""The frontier columns shown below COMPACT_BELOW columns (without --wide)."""
 FRONT_CSV_COLUMNS = (
     ("system", "system"), ("accelerator", "accelerator"), ("model", "model"), ("isl_tokens", "isl"),
     ("osl_tokens", "osl"), ("precision", "precision"), ("spec_decode", "spec_decode"),
@@ -98,8 +111,10 @@ def frontier_csv(result: dict) -> str:
     return buf.getvalue()
 
 
-def frontier_table(result: dict, *, tty: bool | None = None) -> str:
+def frontier_table(result: dict, *, tty: bool | None = None, width: int | None = None, wide: bool = False) -> str:
     """One table per system with a front, then the shared assumptions; '' when there is nothing."""
+    width = _width(tty, width, wide)
+    columns = [c for c in FRONT_COLUMNS if width >= COMPACT_BELOW or c[1] in FRONT_COMPACT]
     parts = []
     for sid, pts in result["fronts"].items():
         if not pts:
@@ -108,14 +123,13 @@ def frontier_table(result: dict, *, tty: bool | None = None) -> str:
         price = f", {number(p0.usd_per_gpu_hour)} USD/GPU-hour" if p0.usd_per_gpu_hour is not None else ", no price"
         title = (f"{sid} ({p0.accelerator}): {len(pts)} points, {p0.mode} ±{number(p0.error_band_pct)}%, "
                  f"{result['model']} {result['isl']}/{result['osl']}{price}")
-        rows = [[number(getattr(p, k)) for _, k in FRONT_COLUMNS] for p in pts]
-        numeric = [k not in ("precision", "spec_decode") for _, k in FRONT_COLUMNS]
-        parts.append(render_table([h for h, _ in FRONT_COLUMNS], rows, title=title, numeric=numeric, tty=tty))
+        rows = [[number(getattr(p, k)) for _, k in columns] for p in pts]
+        numeric = [k not in ("precision", "spec_decode") for _, k in columns]
+        parts.append(render_table([h for h, _ in columns], rows, title=title, numeric=numeric, tty=tty, width=width))
     shared = [a for a in result["assumptions"] if a.name != "usd_per_gpu_hour"]  # the price is per system
     if shared:
-        parts.append(render_table(ASSUMPTION_COLUMNS, assumption_rows(shared),
-                                  title="assumptions (USD/GPU-hour: each system's catalog price, in its title)",
-                                  numeric=[False, True, False, False], tty=tty))
+        parts.append(assumptions_table(shared, tty=tty, width=width,
+                                       title="assumptions (USD/GPU-hour: each system's catalog price, in its title)"))
     return "\n".join(parts)
 
 
