@@ -235,7 +235,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
 def cmd_sources(args: argparse.Namespace) -> int:
     from advisor.catalog import cache
 
-    rows = []
+    rows: list[dict] = []
     for c in cache.entries():
         m = c.meta
         rows.append({

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Sequence
 
 from advisor.report.format import dumps, number
 from advisor.report.table import COMPACT_BELOW, PIPE_WIDTH, output_width, render_table
@@ -103,7 +104,7 @@ def _csv(v) -> str:
     return str(v)
 
 
-def _markdown(cols, rows, *, title: str, notes: list[str] = ()) -> str:
+def _markdown(cols, rows, *, title: str, notes: Sequence[str] = ()) -> str:
     esc = lambda s: str(s).replace("|", "\\|")  # noqa: E731
     out = [f"## {title}", "", "| " + " | ".join(map(esc, cols)) + " |", "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|"]
     out += ["| " + " | ".join(map(esc, r)) + " |" for r in rows]

@@ -42,7 +42,7 @@ def render_lines(
     Points with a non-finite coordinate, or non-positive on a log axis, are dropped;
     labels with no point left are left out of the plot (and of its legend).
     """
-    import plotext as plt  # deferred: only --plot needs it
+    import plotext as plt  # type: ignore[import-untyped]  # deferred: only --plot needs it
 
     colour = use_colour(sys.stdout) if colour is None else colour
     width, height = size or _size()

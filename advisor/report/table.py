@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -51,12 +52,15 @@ def render_table(
     )
     prose = [bool(wrap and wrap[i]) for i in range(len(columns))]
     right = [bool(numeric and numeric[i]) for i in range(len(columns))]
+    texts = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    widths = fit_widths(columns, texts, right, prose, width)
     for index, name in enumerate(columns):
-        # a numeric column keeps its width; text columns may shrink (their cells end in an ellipsis)
-        table.add_column(name, justify="right" if right[index] else "left", no_wrap=right[index],
-                         overflow="fold" if prose[index] else "ellipsis")
-    for row in rows:
-        table.add_row(*(_cell(cell, prose[i]) for i, cell in enumerate(row)))
+        table.add_column(Text(name, no_wrap=True, overflow="ellipsis"), justify="right" if right[index] else "left",
+                         no_wrap=not prose[index], overflow="fold" if prose[index] else "ellipsis",
+                         width=widths[index] if widths else None)
+    for row in texts:
+        table.add_row(*(Text(cell, no_wrap=not prose[i], overflow="fold" if prose[i] else "ellipsis")
+                        for i, cell in enumerate(row)))
     buffer = io.StringIO()
     if tty:
         console = Console(file=buffer, force_terminal=True, width=width, highlight=False)
@@ -67,7 +71,44 @@ def render_table(
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
-def _cell(value: object, prose: bool):
-    from rich.text import Text
+FIGURE = re.compile(r"[-+±$]?[0-9][0-9.,]*(e[-+]?[0-9]+)?[%kMBx]?")
+"""A cell that is a figure (12,109 / -0.0123 / ±21 / 4.6k / 1e-05): always shown whole."""
+GAP = 3
+"""Characters between two columns: padding, divider, padding."""
 
-    return Text("" if value is None else str(value), no_wrap=not prose, overflow="fold" if prose else "ellipsis")
+
+def fit_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool],
+               prose: Sequence[bool], width: int) -> list[int] | None:
+    """Column widths that fit `width`, or None when the natural widths already fit.
+
+    The widest column gives way first, never below its floor: a numeric column keeps its
+    longest figure whole, a prose column keeps 20 characters (it wraps), any other text 6
+    (it ends in an ellipsis); text in a numeric column may be cut too. Headers are cut to
+    their column.
+    """
+    natural = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(columns)]
+    room = width - GAP * (len(columns) - 1)
+    if sum(natural) <= room:
+        return None
+    floor = []
+    for i, n in enumerate(natural):
+        if numeric[i]:
+            figures = [len(r[i]) for r in rows if FIGURE.fullmatch(r[i])]
+            floor.append(min(n, max([4, *figures])))
+        else:
+            floor.append(min(n, 20 if prose[i] else 6))
+    widths = list(natural)
+    excess = sum(widths) - room
+    while excess > 0:
+        give = [i for i in range(len(widths)) if widths[i] > floor[i]]
+        if not give:
+            break  # wider than the terminal: figures stay whole
+        top = max(widths[i] for i in give)
+        widest = [i for i in give if widths[i] == top]
+        rest = [widths[i] for i in give if widths[i] < top]
+        step = max(1, min(top - max([*rest, *(floor[i] for i in widest)]), -(-excess // len(widest))))
+        for i in widest:
+            cut = min(step, widths[i] - floor[i], excess)
+            widths[i] -= cut
+            excess -= cut
+    return widths
