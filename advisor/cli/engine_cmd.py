@@ -146,6 +146,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--no-loo", action="store_true", help="skip leave-one-out (seconds instead of ~40 s)")
     p.add_argument("--json", action="store_true", help="JSON on stdout")
+    add_wide_arg(p)
     add_catalog_args(p)
     p.set_defaults(func=cmd_calibrate)
 
@@ -280,5 +281,5 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.json:
         emit(report.calibration_json(fit, loo=loo, excluded=excluded))
     else:
-        emit(report.calibration_table(fit, excluded=excluded))
+        emit(report.calibration_table(fit, excluded=excluded, wide=args.wide))
     return ExitCode.OK

@@ -151,6 +151,8 @@ POINT_COLUMNS = (  # (header with unit, row key)
     ("roofline_tok_s_per_gpu", "roofline_tok_s_per_gpu"), ("calibrated_tok_s_per_gpu", "calibrated_tok_s_per_gpu"),
     ("error_pct", "error_pct"), ("loo_error_pct", "loo_error_pct"),
 )
+POINT_COMPACT = ("id", "measured_tok_s_per_gpu", "calibrated_tok_s_per_gpu", "error_pct", "loo_error_pct")
+"""The per-point columns shown below COMPACT_BELOW columns (without --wide)."""
 SUMMARY_COLUMNS = (
     ("group", None), ("points", "points"), ("roofline_median_abs_error_pct", "roofline_median_abs_error_pct"),
     ("median_abs_error_pct", "median_abs_error_pct"), ("worst_abs_error_pct", "worst_abs_error_pct"),
@@ -208,14 +210,17 @@ def calibration_json(report, *, loo: bool, excluded: dict[str, str]) -> str:
     })
 
 
-def calibration_table(report, *, excluded: dict[str, str], tty: bool | None = None) -> str:
+def calibration_table(report, *, excluded: dict[str, str], tty: bool | None = None, width: int | None = None,
+                      wide: bool = False) -> str:
     """Per-point table, summary (all, per ecosystem, per vendor), fitted parameters, left-out points."""
+    width = _width(tty, width, wide)
+    columns = [c for c in POINT_COLUMNS if width >= COMPACT_BELOW or c[1] in POINT_COMPACT]
     rows, params = report.rows, natural_parameters(report.factors)
     has_loo = any(r.get("loo_error_pct") is not None for r in rows)
     point_rows = []
     for r in rows:
         cells = []
-        for _, key in POINT_COLUMNS:
+        for _, key in columns:
             if key is None:
                 cells.append(f"{r['isl']}/{r['osl']}")
             elif key.endswith("error_pct") and r.get(key) is not None:
@@ -223,16 +228,16 @@ def calibration_table(report, *, excluded: dict[str, str], tty: bool | None = No
             else:
                 cells.append(number(r.get(key)))
         point_rows.append(cells)
-    numeric = [key is not None and key.endswith(("_gpu", "_pct")) for _, key in POINT_COLUMNS]
-    parts = [render_table([h for h, _ in POINT_COLUMNS], point_rows, numeric=numeric, tty=tty,
+    numeric = [key is not None and key.endswith(("_gpu", "_pct")) for _, key in columns]
+    parts = [render_table([h for h, _ in columns], point_rows, numeric=numeric, tty=tty, width=width,
                           title=f"measured points ({len(rows)}): tok/s/GPU on each point's basis"
                                 + ("" if has_loo else "; leave-one-out skipped (--no-loo)"))]
     parts.append(render_table([h for h, _ in SUMMARY_COLUMNS], summary_rows(summary_with_fit_2x(report)),
-                              title="summary (absolute errors, percent)", tty=tty,
+                              title="summary (absolute errors, percent)", tty=tty, width=width,
                               numeric=[False] + [True] * (len(SUMMARY_COLUMNS) - 1)))
     parts.append(render_table(["parameter", "value"], [[k, f"{v:.4g}"] for k, v in params.items()],
-                              title="fitted parameters", numeric=[False, True], tty=tty))
+                              title="fitted parameters", numeric=[False, True], tty=tty, width=width))
     if excluded:
         parts.append(render_table(["id", "why left out of the fit"], [[k, v] for k, v in sorted(excluded.items())],
-                                  title=f"left out ({len(excluded)})", tty=tty))
+                                  title=f"left out ({len(excluded)})", wrap=[False, True], tty=tty, width=width))
     return "\n".join(parts)
