@@ -25,8 +25,9 @@ def main() -> int:
     args = ap.parse_args()
 
     from advisor import api
-    from advisor.cli.engine_cmd import SUMMARY_COLUMNS, summary_with_fit_2x, fmt
     from advisor.engine import calibration
+    from advisor.report.engine import SUMMARY_COLUMNS, summary_rows, summary_with_fit_2x
+    from advisor.report.format import number as fmt
     from advisor.report.table import render_table
 
     catalog, _ = api.load_catalog(args.catalog)
@@ -45,11 +46,7 @@ def main() -> int:
     summary = summary_with_fit_2x(report)
     print(f"calibration benchmark: {len(used)} measured points fitted, {len(excluded)} left out; "
           f"fit {t_fit:.2f} s" + (f", leave-one-out {t_loo:.1f} s" if t_loo is not None else " (no LOO)"))
-    groups = [("all", summary["all"])]
-    groups += [(f"ecosystem {k}", v) for k, v in summary["per_ecosystem"].items()]
-    groups += [(f"vendor {k}", v) for k, v in summary["per_vendor"].items()]
-    rows = [[name] + [fmt(block.get(key)) for _, key in SUMMARY_COLUMNS[1:]] for name, block in groups]
-    print(render_table([h for h, _ in SUMMARY_COLUMNS], rows, title="absolute error of tok/s/GPU, percent",
+    print(render_table([h for h, _ in SUMMARY_COLUMNS], summary_rows(summary), title="absolute error of tok/s/GPU, percent",
                        numeric=[False] + [True] * (len(SUMMARY_COLUMNS) - 1), tty=False))
     a = summary["all"]
     if a.get("loo_worst_ratio"):

@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from difflib import get_close_matches
-
 from pydantic import BaseModel
+
+from advisor import errors
 
 
 def did_you_mean(word: str, choices) -> str:
     """The nearest spelling of `word` among `choices`, as a sentence, or nothing."""
-    match = get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" Did you mean {match[0]!r}?" if match else ""
+    return errors.did_you_mean(word, choices)
 
 
 def type_of(value) -> str:

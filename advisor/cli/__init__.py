@@ -12,38 +12,22 @@ import sys
 from collections.abc import Sequence
 
 from advisor import __version__
+from advisor.cli import catalog_cmd, engine_cmd, fleet_cmd, model_cmd, recommend_cmd, tui_cmd
+from advisor.cli.messages import error
 from advisor.errors import AdvisorError, ExitCode
 
 # Each module exposes register(subparsers); its subcommands set `func(args) -> int`.
-COMMAND_MODULES = (
-    "advisor.cli.catalog_cmd",
-    "advisor.cli.engine_cmd",
-    "advisor.cli.recommend_cmd",
-    "advisor.cli.fleet_cmd",
-    "advisor.cli.model_cmd",
-    "advisor.cli.tui_cmd",
-)
-
-
-def error(message: str) -> None:
-    """One plain diagnostic line on stderr."""
-    print(f"advisor: error: {message}", file=sys.stderr)
-
-
-def warn(message: str) -> None:
-    print(f"advisor: warning: {message}", file=sys.stderr)
+COMMAND_MODULES = (catalog_cmd, engine_cmd, recommend_cmd, fleet_cmd, model_cmd, tui_cmd)
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # exit 2, one line, as argparse does, but our prefix
         self.print_usage(sys.stderr)
-        print(f"advisor: error: {message}", file=sys.stderr)
+        error(message)
         raise SystemExit(ExitCode.USAGE)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import importlib
-
     parser = _Parser(
         prog="advisor",
         description="Procurement advisor for AI inference accelerators: which chips, how many, at what $/Mtok, and why.",
@@ -51,13 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"advisor {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # a command group not built yet
-            raise
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 
@@ -68,8 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         if args.command is None:
             # `advisor` alone opens the TUI when there is a terminal, else prints help.
-            if sys.stdout.isatty() and sys.stdin.isatty() and "advisor.cli.tui_cmd" in sys.modules:
-                return sys.modules["advisor.cli.tui_cmd"].run_default(args)
+            if sys.stdout.isatty() and sys.stdin.isatty():
+                return tui_cmd.run_default(args)
             parser.print_help()
             return ExitCode.OK
         parser.parse_args([args.command, "--help"])

@@ -3,53 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from advisor.cli.common import add_catalog_args, emit, load_catalog_from_args
 from advisor.errors import ExitCode, UsageError
+from advisor.report.columns import CATALOG_COLUMNS
+from advisor.report.format import dumps
 
-KIND_NAMES = ("accelerators", "systems", "ecosystems", "models", "benchmarks", "prices")
-
-# kind -> columns: (header with unit, field path or a derived name, numeric)
-COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
-    "accelerators": [
-        ("id", "id", False), ("vendor", "vendor", False), ("memory_gb", "memory_gb", True),
-        ("mem_bw_tb_s", "mem_bw_tb_s", True), ("bf16_tflops", "dense_tflops.bf16", True),
-        ("fp8_tflops", "dense_tflops.fp8", True), ("fp4_tflops", "dense_tflops.fp4", True),
-        ("tdp_watts", "tdp_watts", True), ("scale_up_domain", "scale_up_domain", True),
-        ("ecosystem", "ecosystem", False), ("cooling", ":cooling", False), ("layer", ":layer", False),
-    ],
-    "systems": [
-        ("id", "id", False), ("accelerator", "accelerator", False), ("kind", "kind", False),
-        ("accelerators_per_system", "accelerators_per_system", True), ("system_kw", "system_kw", True),
-        ("cooling", "cooling", False), ("default", "default", False), ("procurement", "procurement", False),
-        ("layer", ":layer", False),
-    ],
-    "ecosystems": [
-        ("id", "id", False), ("vendor", "vendor", False), ("frameworks", "frameworks", False),
-        ("precisions", "precisions", False), ("day0_fraction", "maturity.day0_fraction", True),
-        ("days_to_mature", "maturity.days_to_mature", True), ("risk", "risk", True), ("layer", ":layer", False),
-    ],
-    "models": [
-        ("id", "id", False), ("developer", "developer", False), ("architecture", "architecture", False),
-        ("total_params_b", "total_params_b", True), ("active_params_b", "active_params_b", True),
-        ("attention", "attention", False), ("max_context", "max_context", True),
-        ("native_precision", "native_precision", False), ("release_date", "release_date", False),
-        ("layer", ":layer", False),
-    ],
-    "benchmarks": [
-        ("id", "id", False), ("accelerator", "accelerator", False), ("model", "model", False),
-        ("precision", "precision", False), ("n_accelerators", "n_accelerators", True),
-        ("framework", "framework", False), ("isl", "isl", True), ("osl", "osl", True),
-        ("basis", "throughput_basis", False), ("tok_s_per_gpu", "tok_s_per_gpu", True),
-        ("tok_s_per_user", "tok_s_per_user", True), ("calibrate", "calibrate", False), ("layer", ":layer", False),
-    ],
-    "prices": [
-        ("id", "id", False), ("for", ":target", False), ("kind", "kind", False), ("tier", "tier", False),
-        ("usd", "usd", True), ("unit", "unit", False), ("as_of", "as_of", False), ("layer", ":layer", False),
-    ],
-}
+KIND_NAMES = tuple(CATALOG_COLUMNS)
 
 
 def register(subparsers) -> None:
@@ -93,47 +54,6 @@ def register(subparsers) -> None:
 
 # helpers -------------------------------------------------------------------------------------------
 
-def _field(entry, path: str):
-    value = entry
-    for part in path.split("."):
-        if isinstance(value, dict):
-            value = value.get(part)
-        else:
-            value = getattr(value, part, None)
-        if value is None:
-            return None
-    return value
-
-
-def _text(value) -> str:
-    from advisor.report.table import fmt_number
-
-    if value is None:
-        return ""
-    if isinstance(value, (bool, int, float)):
-        return fmt_number(value)
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_text(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} = {_text(v)}" for k, v in value.items())
-    if hasattr(value, "model_dump"):
-        return _text(value.model_dump())
-    return str(value)
-
-
-def _cell(catalog, kind: str, entry, path: str) -> str:
-    if path == ":layer":
-        return catalog.source_of(kind, entry.id)
-    if path == ":cooling":
-        return ", ".join(sorted({s.cooling for s in catalog.systems.values() if s.accelerator == entry.id}))
-    if path == ":target":
-        return entry.system or f"{entry.accelerator} (accelerator)"
-    text = _text(_field(entry, path))
-    if text and entry.is_estimated(path):
-        text += "*"
-    return text
-
-
 def _vendor_of(catalog, kind: str, entry) -> str:
     if kind in ("accelerators", "ecosystems"):
         return entry.vendor
@@ -166,19 +86,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     kinds = [args.kind] if args.kind else list(KIND_NAMES)
     if args.json:
         data = {kind: [_as_json(catalog, kind, e) for e in _entries(catalog, kind, args.vendor)] for kind in kinds}
-        emit(json.dumps(data[args.kind] if args.kind else data, indent=2))
+        emit(dumps(data[args.kind] if args.kind else data))
         return ExitCode.OK
+    from advisor.report.columns import ESTIMATED_MARK, catalog_row
     from advisor.report.table import render_table
 
     parts = []
     for kind in kinds:
-        columns = COLUMNS[kind]
-        entries = _entries(catalog, kind, args.vendor)
-        rows = [[_cell(catalog, kind, e, path) for _, path, _ in columns] for e in entries]
-        marked = any(cell.endswith("*") for row in rows for cell in row)
+        columns = CATALOG_COLUMNS[kind]
+        rows = [catalog_row(catalog, kind, e) for e in _entries(catalog, kind, args.vendor)]
+        marked = any(cell.endswith(ESTIMATED_MARK) for row in rows for cell in row)
         parts.append(render_table(
-            [h for h, _, _ in columns], rows, title=f"{kind} ({len(rows)})",
-            caption="* estimated" if marked else None, numeric=[n for _, _, n in columns],
+            [c.header for c in columns], rows, title=f"{kind} ({len(rows)})",
+            caption=f"{ESTIMATED_MARK} estimated" if marked else None, numeric=[c.numeric for c in columns],
         ))
     emit("\n".join(parts))
     return ExitCode.OK
@@ -196,6 +116,8 @@ def _find(catalog, ident: str, kind: str | None):
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from advisor.report.format import text
+
     catalog = load_catalog_from_args(args)
     if args.id in ("defaults", catalog.defaults.id) and not args.kind:
         kind, entry, layer = "defaults", catalog.defaults, "merged over all layers"
@@ -203,7 +125,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         kind, entry = _find(catalog, args.id, args.kind)
         layer = catalog.source_of(kind, entry.id)
     if args.json:
-        emit(json.dumps({**entry.model_dump(mode="json"), "catalog_kind": kind, "layer": layer}, indent=2))
+        emit(dumps({**entry.model_dump(mode="json"), "catalog_kind": kind, "layer": layer}))
         return ExitCode.OK
     skip = {"sources", "estimated"}
     names = [name for name in type(entry).model_fields if name not in skip]
@@ -212,7 +134,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     lines = [f"{title} {entry.id}"]
     for name in names:
         note = "  (estimated)" if entry.is_estimated(name) else ""
-        lines.append(f"  {name:<{width}}  {_text(getattr(entry, name))}{note}".rstrip())
+        lines.append(f"  {name:<{width}}  {text(getattr(entry, name))}{note}".rstrip())
     lines.append("sources:")
     lines += [f"  - {s}" for s in entry.sources]
     lines.append(f"layer: {layer}")
@@ -222,7 +144,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from advisor.catalog import validate_paths
-    from advisor.cli import error, warn
+    from advisor.cli.messages import error, warn
 
     problems = validate_paths(args.paths, strict=args.strict, allow_http=args.allow_http)
     errors = [p for p in problems if p.severity == "error"]
@@ -250,7 +172,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
             raise UsageError(str(exc.args[0])) from None
     else:
         schema = file_schema()
-    emit(json.dumps(schema, indent=2))
+    emit(dumps(schema))
     return ExitCode.OK
 
 
@@ -297,7 +219,7 @@ def _limits(args: argparse.Namespace):
 def cmd_pull(args: argparse.Namespace) -> int:
     from advisor.catalog import remote
     from advisor.catalog.cache import size_words
-    from advisor.cli import warn
+    from advisor.cli.messages import warn
 
     outcome = remote.pull(args.url, name=args.name, sha256=args.sha256, allow_http=args.allow_http,
                           limits=_limits(args))
@@ -313,7 +235,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
 def cmd_sources(args: argparse.Namespace) -> int:
     from advisor.catalog import cache
 
-    rows = []
+    rows: list[dict] = []
     for c in cache.entries():
         m = c.meta
         rows.append({
@@ -323,7 +245,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
             "checked_at": m.get("checked_at"), "path": str(c.path),
         })
     if args.json:
-        emit(json.dumps(rows, indent=2))
+        emit(dumps(rows))
         return ExitCode.OK
     if not rows:
         print(f"advisor: no cached remote catalogs (in {cache.cache_dir()})", file=sys.stderr)
@@ -341,16 +263,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_drop(args: argparse.Namespace) -> int:
-    from difflib import get_close_matches
-
     from advisor.catalog import cache
+    from advisor.errors import did_you_mean, echo
 
     known = cache.names()
     if args.name not in known:
-        match = get_close_matches(args.name, known, n=1)
-        hint = f" Did you mean {match[0]!r}?" if match else ""
+        hint = did_you_mean(args.name, known)
         listed = "" if hint else (f" Cached: {', '.join(known)}." if known else " Nothing is cached.")
-        raise UsageError(f"no cached remote catalog named {args.name!r}.{hint}{listed}")
+        raise UsageError(f"no cached remote catalog named {echo(args.name)}.{hint}{listed}")
     cache.drop(args.name)
     print(f"advisor: dropped {args.name}", file=sys.stderr)
     return ExitCode.OK

@@ -18,7 +18,7 @@ def add_catalog_args(parser: argparse.ArgumentParser) -> None:
 def load_catalog_from_args(args: argparse.Namespace):
     """The merged catalog for these flags; lint warnings go to stderr."""
     from advisor import api
-    from advisor.cli import warn
+    from advisor.cli.messages import warn
 
     catalog, warnings = api.load_catalog(
         getattr(args, "catalog", []) or [],
@@ -47,3 +47,22 @@ def emit(text: str) -> None:
     """Data to stdout, newline-terminated."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
+
+
+def add_wide_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--wide", action="store_true",
+                        help="tables: every column at its natural width (default: fit the terminal, "
+                             "with a compact column set below 100 columns)")
+
+
+def emit_plot(render, *args, data_on_stdout: bool) -> None:
+    """A plot after a table on stdout, or on stderr when stdout carries data (JSON, CSV, Markdown).
+
+    `render(*args, colour=...)` returns the plot's text; colour only on a terminal without NO_COLOR.
+    """
+    from advisor.report.plot import use_colour
+
+    stream = sys.stderr if data_on_stdout else sys.stdout
+    text = render(*args, colour=use_colour(stream))
+    stream.write(text if text.endswith("\n") else text + "\n")
+    stream.flush()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from advisor.cli.common import add_catalog_args, add_format_arg, emit, load_catalog_from_args, resolve_format
+from advisor.cli.common import (
+    add_catalog_args, add_format_arg, add_wide_arg, emit, emit_plot, load_catalog_from_args, resolve_format,
+)
 
 
 def register(sub) -> None:
@@ -21,6 +23,7 @@ def register(sub) -> None:
     )
     p.add_argument("fleets", metavar="FLEETS.toml", help="fleets file (see examples/fleets/seed.toml)")
     add_format_arg(p, ("table", "json", "csv", "md"))
+    add_wide_arg(p)
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a field before validation, e.g. workload.demand.concurrent_users=8000 (repeatable)")
     add_catalog_args(p)
@@ -33,7 +36,9 @@ def register(sub) -> None:
     )
     s.add_argument("sweep", metavar="SWEEP.toml", help="sweep file (see examples/sweeps/)")
     add_format_arg(s, ("csv", "json", "table"))
-    s.add_argument("--plot", action="store_true", help="draw usd_per_mtok of each option along one axis (plot_axis or the first varying one)")
+    add_wide_arg(s)
+    s.add_argument("--plot", action="store_true", help="draw usd_per_mtok of each option along one axis (plot_axis or "
+                   "the first varying one); on stderr with --format csv/json")
     s.add_argument("--plot-axis", metavar="AXIS", help="axis for --plot (default: the file's plot_axis, else the first that varies)")
     s.add_argument("--max-scenarios", type=int, metavar="N", help="refuse sweeps with more scenarios (default: the file's max_scenarios, 1,000,000)")
     s.add_argument("--force", action="store_true", help="run even beyond --max-scenarios")
@@ -53,7 +58,7 @@ def run_compare(args: argparse.Namespace) -> int:
     ff = api.read_fleets(args.fleets, sets=args.sets)
     catalog = load_catalog_from_args(args)
     cmp = api.compare_fleets(catalog, ff)
-    emit(render_comparison(cmp, fmt))
+    emit(render_comparison(cmp, fmt, wide=args.wide))
     if not cmp.any_meets_demand:
         print("advisor: no fleet meets the demand (exit 3)", file=sys.stderr)
         return ExitCode.INFEASIBLE
@@ -84,13 +89,14 @@ def run_sweep(args: argparse.Namespace) -> int:
         axis = args.plot_axis or sw.value.plot_axis
         if axis is not None and axis not in res.axes:
             raise UsageError(f"--plot-axis {axis!r} is not one of the axes ({', '.join(res.axes)})")
-        emit(render_sweep_plot(res, axis))
-        if fmt == "table":
+        if fmt == "table":  # the plot and the summary in words: a view for people
+            emit_plot(render_sweep_plot, res, axis, data_on_stdout=False)
             emit("\n".join(res.summary))
-        else:
+        else:  # data alone on stdout, the plot on stderr
             emit(render_sweep(res, fmt))
+            emit_plot(render_sweep_plot, res, axis, data_on_stdout=True)
     else:
-        emit(render_sweep(res, fmt))
+        emit(render_sweep(res, fmt, wide=args.wide))
     if res.n_scenarios and not any(res.winners):
         print("advisor: no option is feasible in any scenario (exit 3)", file=sys.stderr)
         return ExitCode.INFEASIBLE

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from advisor.cli.common import add_catalog_args, add_format_arg, emit, load_catalog_from_args, resolve_format
+from advisor.cli.common import (
+    add_catalog_args, add_format_arg, add_wide_arg, emit, load_catalog_from_args, resolve_format,
+)
 from advisor.errors import ExitCode
+from advisor.report.format import dumps
 
 
 def register(sub) -> None:
@@ -17,6 +19,7 @@ def register(sub) -> None:
     )
     p.add_argument("workload", nargs="?", metavar="WORKLOAD.toml", help="workload file (see examples/workloads/)")
     add_format_arg(p)
+    add_wide_arg(p)
     p.add_argument("--top", type=int, default=None, metavar="N", help="show only the best N options")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a workload field, e.g. --set datacenter.cooling=air (repeatable)")
@@ -31,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from advisor.errors import UsageError
 
     if args.schema or args.schema_input:
-        emit(json.dumps(api.recommendation_schema() if args.schema else api.workload_schema(), indent=2))
+        emit(dumps(api.recommendation_schema() if args.schema else api.workload_schema()))
         return ExitCode.OK
     if not args.workload:
         raise UsageError("recommend needs a WORKLOAD.toml (try examples/workloads/deepseek_v4_chat.toml)")
@@ -40,11 +43,12 @@ def run(args: argparse.Namespace) -> int:
     workload = api.read_workload(args.workload, sets=args.sets)
     catalog = load_catalog_from_args(args)
     rec = api.recommend(catalog, workload, top=args.top)
-    from advisor.report.recommendation import RENDERERS
+    from advisor.report.recommendation import RENDERERS, to_table
 
-    emit(RENDERERS[resolve_format(args)](rec))
+    fmt = resolve_format(args)
+    emit(to_table(rec, wide=args.wide) if fmt == "table" else RENDERERS[fmt](rec))
     if not rec.options:
-        from advisor.cli import error
+        from advisor.cli.messages import error
 
         error(f"no option meets the constraints ({len(rec.excluded)} exclusions listed)")
         return ExitCode.INFEASIBLE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 
 from advisor.domain.base import Entry, normalise_id
 from advisor.domain.hardware import Accelerator, System
@@ -11,6 +10,7 @@ from advisor.domain.llm import LLM
 from advisor.domain.measured import BenchmarkPoint
 from advisor.domain.pricing import Defaults, PricePoint
 from advisor.domain.software import Ecosystem
+from advisor.errors import close_matches, did_you_mean
 
 KINDS: dict[str, tuple[str, type[Entry]]] = {
     # kind (plural, CLI) -> (TOML table name, model)
@@ -25,12 +25,13 @@ TABLE_TO_KIND = {table: kind for kind, (table, _) in KINDS.items()}
 
 
 class LookupError_(KeyError):
-    """An id that names nothing; carries close matches."""
+    """An id that names nothing; carries the close matches among `choices` (ids and aliases)."""
 
-    def __init__(self, kind: str, ident: str, suggestions: list[str]):
-        self.kind, self.ident, self.suggestions = kind, ident, suggestions
-        hint = f" Did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"no {kind[:-1]} with id {ident!r}.{hint}")
+    def __init__(self, kind: str, ident: str, choices):
+        key, choices = normalise_id(ident), list(choices)
+        self.kind, self.ident = kind, ident
+        self.suggestions = close_matches(key, choices, n=3, cutoff=0.5)
+        super().__init__(f"no {kind[:-1]} with id {ident!r}.{did_you_mean(key, choices, n=3, cutoff=0.5)}")
 
     def __str__(self) -> str:  # KeyError quotes its arg; we want plain text
         return self.args[0]
@@ -81,7 +82,7 @@ class Catalog:
             if key in entry.aliases:
                 return entry
         names = list(table) + [a for e in table.values() for a in e.aliases]
-        raise LookupError_(kind, ident, get_close_matches(key, names, n=3, cutoff=0.5))
+        raise LookupError_(kind, ident, names)
 
     def find(self, ident: str) -> tuple[str, Entry]:
         """An entry of any kind by id or alias (first kind that has it)."""
@@ -91,7 +92,7 @@ class Catalog:
                 return kind, self.get(kind, ident)
             except LookupError_ as exc:
                 errors.extend(exc.suggestions)
-        raise LookupError_("entrys", ident, get_close_matches(normalise_id(ident), errors, n=3, cutoff=0.5))
+        raise LookupError_("entrys", ident, errors)
 
     def accelerator(self, ident: str) -> Accelerator:
         return self.get("accelerators", ident)  # type: ignore[return-value]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
+from collections.abc import Sequence
 
-from advisor.report.table import fmt_number, render_table
+from advisor.report.format import dumps, number
+from advisor.report.table import COMPACT_BELOW, PIPE_WIDTH, output_width, render_table
 
-# (label, getter) of the comparison, one row each in the side-by-side table
+# fields of each fleet (units in their names), one row each in the side-by-side table
 _FLEET_FIELDS = (
     "status", "procurement", "systems", "gpus", "demand_users", "capacity_users", "utilisation", "demand_met",
     "capex_usd", "annual_capital_usd", "annual_power_usd", "annual_hosting_usd", "annual_maintenance_usd",
@@ -29,20 +30,11 @@ _DIFF_FIELDS = ("delta_usd_per_mtok", "delta_usd_per_mtok_pct", "delta_capex_usd
                 "delta_all_in_mw", "delta_capacity_users_pct")
 
 
-def _cell(v, digits: int = 4) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
+def _cell(v) -> str:
+    """A comparison cell: a {system: count} mapping as `3x a + 2x b`, any figure through `number`."""
     if isinstance(v, dict):
         return " + ".join(f"{n}x {k}" for k, n in v.items())
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            return "-"
-        if abs(v) >= 1000:
-            return f"{v:,.0f}"
-        return fmt_number(v, digits)
-    return str(v)
+    return number(v, 4, missing="-", nonfinite="-")
 
 
 def comparison_grid(cmp) -> tuple[list[str], list[list[str]]]:
@@ -69,7 +61,7 @@ def _notes(cmp) -> list[str]:
     return out
 
 
-def render_comparison(cmp, fmt: str = "table", *, tty: bool | None = None) -> str:
+def render_comparison(cmp, fmt: str = "table", *, tty: bool | None = None, wide: bool = False) -> str:
     if fmt == "json":
         return cmp.model_dump_json(indent=2) + "\n"
     if fmt == "csv":
@@ -81,7 +73,7 @@ def render_comparison(cmp, fmt: str = "table", *, tty: bool | None = None) -> st
         return _markdown(cols, rows, title=f"Fleet comparison: {cmp.name}", notes=[caption, *_notes(cmp)])
     numeric = [False] + [True] * (len(cols) - 1)
     text = render_table(cols, rows, title=f"fleet comparison: {cmp.name} (baseline: {cmp.baseline or 'none'})",
-                        numeric=numeric, tty=tty)
+                        numeric=numeric, tty=tty, width=PIPE_WIDTH if wide else None)
     notes = _notes(cmp)
     return text + caption + "\n" + "".join(f"note: {n}\n" for n in notes)
 
@@ -112,7 +104,7 @@ def _csv(v) -> str:
     return str(v)
 
 
-def _markdown(cols, rows, *, title: str, notes: list[str] = ()) -> str:
+def _markdown(cols, rows, *, title: str, notes: Sequence[str] = ()) -> str:
     esc = lambda s: str(s).replace("|", "\\|")  # noqa: E731
     out = [f"## {title}", "", "| " + " | ".join(map(esc, cols)) + " |", "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|"]
     out += ["| " + " | ".join(map(esc, r)) + " |" for r in rows]
@@ -123,12 +115,13 @@ def _markdown(cols, rows, *, title: str, notes: list[str] = ()) -> str:
 
 # --- sweeps ---------------------------------------------------------------------------------
 
-def render_sweep(res, fmt: str = "csv", *, tty: bool | None = None, max_table_rows: int = 200) -> str:
+def render_sweep(res, fmt: str = "csv", *, tty: bool | None = None, max_table_rows: int = 200,
+                 wide: bool = False) -> str:
     if fmt == "json":
-        return json.dumps(res.to_dict(), indent=1, allow_nan=False) + "\n"
+        return dumps(res.to_dict(), indent=1) + "\n"
     if fmt == "csv":
         return sweep_csv(res)
-    return sweep_table(res, tty=tty, max_rows=max_table_rows)
+    return sweep_table(res, tty=tty, max_rows=max_table_rows, wide=wide)
 
 
 def sweep_csv(res) -> str:
@@ -174,8 +167,10 @@ def _csv_text(s: str) -> str:
     return '"' + s.replace('"', '""') + '"' if any(ch in s for ch in ',"\n') else s
 
 
-def sweep_table(res, *, tty: bool | None = None, max_rows: int = 200) -> str:
-    """Per scenario: the axis values, the winner and its $/Mtok; then the summary in words."""
+def sweep_table(res, *, tty: bool | None = None, max_rows: int = 200, wide: bool = False,
+                width: int | None = None) -> str:
+    """Per scenario: the axis values, the winner and its $/Mtok (and the runner-up unless the
+    table is narrower than COMPACT_BELOW columns, or `wide`); then the summary in words."""
     import numpy as np
 
     axes = list(res.axes)
@@ -192,9 +187,12 @@ def sweep_table(res, *, tty: bool | None = None, max_rows: int = 200) -> str:
                      res.options[best[1]] if len(best) > 1 else "-", _cell(float(c[best[1]])) if len(best) > 1 else "-"])
     cols = ["scenario", *axes, "winner", "winner_usd_per_mtok", "runner_up", "runner_up_usd_per_mtok"]
     numeric = [True] + [True] * len(axes) + [False, True, False, True]
+    width = PIPE_WIDTH if wide else (output_width(tty) if width is None else width)
+    if width < COMPACT_BELOW:  # the runner-up goes first
+        cols, numeric, rows = cols[:-2], numeric[:-2], [r[:-2] for r in rows]
     more = f" (first {max_rows} of {res.n_scenarios} scenarios; --format csv for all)" if res.n_scenarios > max_rows else ""
     text = render_table(cols, rows, title=f"sweep: {res.name}, {res.n_scenarios} scenarios x {len(res.options)} options{more}",
-                        numeric=numeric, tty=tty)
+                        numeric=numeric, tty=tty, width=width)
     return text + "".join(f"{line}\n" for line in res.summary)
 
 

@@ -42,9 +42,9 @@ def render_lines(
     Points with a non-finite coordinate, or non-positive on a log axis, are dropped;
     labels with no point left are left out of the plot (and of its legend).
     """
-    import plotext as plt  # deferred: only --plot needs it
+    import plotext as plt  # type: ignore[import-untyped]  # deferred: only --plot needs it
 
-    colour = sys.stdout.isatty() if colour is None else colour
+    colour = use_colour(sys.stdout) if colour is None else colour
     width, height = size or _size()
     plt.clear_figure()
     plt.plot_size(width, height)
@@ -71,11 +71,20 @@ def render_lines(
     if not drawn:
         plt.clear_figure()
         return (f"{title}: " if title else "") + "nothing to plot\n"
+    if not colour:
+        plt.theme("clear")  # no colour codes at all, not only stripped ones
     text = plt.build()
     plt.clear_figure()
     if not colour:
         text = plt.uncolorize(text)
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+def use_colour(stream) -> bool:
+    """ANSI colour only on a terminal, and never when NO_COLOR is set and not empty (no-color.org)."""
+    import os
+
+    return bool(stream.isatty()) and not os.environ.get("NO_COLOR")
 
 
 def _ok(v, log: bool) -> bool:

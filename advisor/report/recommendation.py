@@ -4,38 +4,61 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from advisor.domain.results import Recommendation
-from advisor.report.table import fmt_number, render_table
+from advisor.report.format import money, number
+from advisor.report.table import COMPACT_BELOW, PIPE_WIDTH, output_width, render_table
+
+class OptionColumn(NamedTuple):
+    header: str
+    field: str
+    """Attribute of the Option; the column is shown only when some option has it."""
+    cell: Callable[[Any], str]
+    numeric: bool
+    compact: bool
+    """In the compact set: what a table narrower than COMPACT_BELOW columns shows without --wide."""
+
 
 OPTION_COLUMNS = (
-    ("rank", "rank"), ("option", "label"), ("procurement", "procurement"), ("gpus", "gpus"), ("racks", "racks"),
-    ("all_in_mw", "all_in_mw"), ("usd_per_mtok", "usd_per_mtok"), ("capex_usd", "capex_usd"),
-    ("annual_opex_usd", "annual_opex_usd"), ("score", "score"), ("mode", "mode"), ("error_band_pct", "error_band_pct"),
+    OptionColumn("rank", "rank", str, False, True),
+    OptionColumn("option", "label", str, False, True),
+    OptionColumn("procurement", "procurement", str, False, True),  # buy and rent of one system look alike otherwise
+    OptionColumn("gpus", "gpus", str, True, False),
+    OptionColumn("racks", "racks", str, True, False),
+    OptionColumn("all_in_mw", "all_in_mw", lambda v: f"{v:.3f}", True, False),
+    OptionColumn("usd_per_mtok", "usd_per_mtok", lambda v: f"{v:.4f}", True, True),
+    OptionColumn("capex_usd", "capex_usd", money, True, False),
+    OptionColumn("annual_opex_usd", "annual_opex_usd", money, True, False),
+    OptionColumn("score", "score", lambda v: f"{v:.1f}", True, True),
+    OptionColumn("p_lowest_cost", "p_lowest_cost", lambda v: f"{v:.2f}", True, True),
+    OptionColumn("mode", "mode", str, False, False),
+    OptionColumn("error_band_pct", "error_band_pct", lambda v: f"{v:.0f}", True, False),
 )
+
+
+def option_columns(options, *, compact: bool = False) -> list[OptionColumn]:
+    """The columns these options have data for (all, or the compact set)."""
+    return [c for c in OPTION_COLUMNS if (c.compact or not compact)
+            and any(getattr(o, c.field, None) is not None for o in options)]
 
 
 def to_json(rec: Recommendation) -> str:
     return rec.model_dump_json(indent=2)
 
 
-def _money(v: float) -> str:
-    if v >= 1e6:
-        return f"{v / 1e6:,.2f}M"
-    if v >= 1e3:
-        return f"{v / 1e3:,.1f}k"
-    return f"{v:,.0f}"
+def _row(o, columns) -> list[str]:
+    return [c.cell(getattr(o, c.field)) if getattr(o, c.field, None) is not None else "" for c in columns]
 
 
-def _row(o) -> list[str]:
-    return [
-        str(o.rank), o.label, o.procurement, str(o.gpus), str(o.racks), f"{o.all_in_mw:.3f}",
-        f"{o.usd_per_mtok:.4f}", _money(o.capex_usd), _money(o.annual_opex_usd), f"{o.score:.1f}", o.mode,
-        f"{o.error_band_pct:.0f}",
-    ]
+def to_table(rec: Recommendation, *, explain: int = 3, tty: bool | None = None, width: int | None = None,
+             wide: bool = False) -> str:
+    """The ranking, the top options explained, and the exclusions, fitted to `width` columns.
 
-
-def to_table(rec: Recommendation, *, explain: int = 3, tty: bool | None = None) -> str:
+    Below COMPACT_BELOW columns only the compact column set is shown; `wide` shows every
+    column at its natural width (lines may then be wider than the terminal).
+    """
     wl = rec.workload
     classes = ", ".join(
         f"{c['name']}: {c['model']} {c['isl']}/{c['osl']} >= {c['min_tok_s_per_user']:g} tok/s/user"
@@ -43,26 +66,49 @@ def to_table(rec: Recommendation, *, explain: int = 3, tty: bool | None = None) 
     )
     users = wl["demand"].get("concurrent_users") or f"{wl['demand'].get('requests_per_s')} req/s"
     title = f"{wl['name']}: {classes}; {users} concurrent users; hall {wl['datacenter']['cooling']}, {wl['datacenter']['max_rack_kw']:g} kW racks"
+    width = PIPE_WIDTH if wide else (output_width(tty) if width is None else width)
+    columns = option_columns(rec.options, compact=width < COMPACT_BELOW)
     out = []
     if rec.options:
-        out.append(render_table([c for c, _ in OPTION_COLUMNS], [_row(o) for o in rec.options], title=title,
-                                numeric=[False, False, False, True, True, True, True, True, True, True, False, True], tty=tty))
+        out.append(render_table([c.header for c in columns], [_row(o, columns) for o in rec.options], title=title,
+                                numeric=[c.numeric for c in columns], tty=tty, width=width))
         for o in rec.options[:explain]:
-            out.append(f"#{o.rank} {o.label} ({o.procurement}), binding: {o.binding_constraint}")
-            out.extend(f"    {line}" for line in o.explanation)
+            out.extend(_fit(f"#{o.rank} {o.label} ({o.procurement}), binding: {o.binding_constraint}", width))
+            for line in o.explanation:
+                out.extend(_fit(line, width, indent="    "))
             out.append("")
     else:
-        out.append(f"{title}\nno option meets the constraints\n")
+        out.extend(_fit(title, width))
+        out.append("no option meets the constraints\n")
     if rec.excluded:
         rows = [[e.system, e.procurement, e.constraint, e.reason] for e in rec.excluded]
         out.append(render_table(["excluded system", "procurement", "constraint", "reason"], rows,
-                                title=f"excluded ({len(rec.excluded)})", tty=tty))
+                                title=f"excluded ({len(rec.excluded)})", wrap=[False, False, False, True],
+                                tty=tty, width=width))
     return "\n".join(out)
 
 
+def _fit(line: str, width: int, indent: str = "") -> list[str]:
+    """One line of prose, wrapped at word boundaries to `width` columns."""
+    if len(indent) + len(line) <= width:
+        return [indent + line]
+    import textwrap
+
+    return textwrap.wrap(line, width, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_long_words=False, break_on_hyphens=False) or [indent]
+
+
+EXCLUSION_COLUMNS = ("system", "procurement", "constraint", "reason")
+
+
 def to_csv(rec: Recommendation) -> str:
+    """One row per option x traffic class; when no option is feasible (exit 3), one row per exclusion."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
+    if not rec.options:
+        w.writerow(EXCLUSION_COLUMNS)
+        w.writerows([e.system, e.procurement, e.constraint, e.reason] for e in rec.excluded)
+        return buf.getvalue()
     w.writerow(["rank", "option_id", "label", "procurement", "traffic_class", "system", "gpus", "racks", "all_in_mw",
                 "usd_per_mtok", "capex_usd", "annual_opex_usd", "score", "mode", "error_band_pct",
                 "class_gpus", "class_replicas", "gpus_per_replica", "batch", "precision", "spec_decode",
@@ -80,10 +126,11 @@ def to_csv(rec: Recommendation) -> str:
 def to_markdown(rec: Recommendation) -> str:
     lines = [f"# {rec.workload['name']}", ""]
     if rec.options:
-        lines.append("| " + " | ".join(c for c, _ in OPTION_COLUMNS) + " |")
-        lines.append("|" + "---|" * len(OPTION_COLUMNS))
+        columns = option_columns(rec.options)
+        lines.append("| " + " | ".join(c.header for c in columns) + " |")
+        lines.append("|" + "---|" * len(columns))
         for o in rec.options:
-            lines.append("| " + " | ".join(cell.replace("|", "/") for cell in _row(o)) + " |")
+            lines.append("| " + " | ".join(cell.replace("|", "/") for cell in _row(o, columns)) + " |")
         lines.append("")
         for o in rec.options[:3]:
             lines.append(f"## #{o.rank} {o.label} ({o.procurement})")
@@ -92,9 +139,9 @@ def to_markdown(rec: Recommendation) -> str:
     else:
         lines.append("No option meets the constraints.\n")
     if rec.excluded:
-        lines += ["## Excluded", "", "| system | procurement | constraint | reason |", "|---|---|---|---|"]
+        lines += ["## Excluded", "", "| " + " | ".join(EXCLUSION_COLUMNS) + " |", "|---|---|---|---|"]
         lines += [f"| {e.system} | {e.procurement} | {e.constraint} | {e.reason.replace('|', '/')} |" for e in rec.excluded]
-    lines += ["", "## Assumptions", ""] + [f"- {a.name} = {fmt_number(a.value) if isinstance(a.value, (int, float)) else a.value} {a.unit} ({a.source})" for a in rec.assumptions]
+    lines += ["", "## Assumptions", ""] + [f"- {a.name} = {number(a.value, 4, group=False)} {a.unit} ({a.source})" for a in rec.assumptions]
     return "\n".join(lines) + "\n"
 
 

@@ -8,7 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from advisor.cli.engine_cmd import clean, dumps, fmt, natural_parameters, parse_spec_decode
+from advisor.cli.engine_cmd import parse_spec_decode
+from advisor.report.engine import natural_parameters
+from advisor.report.format import clean, dumps
+from advisor.report.format import number as fmt
 from advisor.report.plot import render_lines, style
 
 

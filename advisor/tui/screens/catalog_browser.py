@@ -9,28 +9,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from advisor.domain.catalog import Catalog
+from advisor.report.columns import CATALOG_COLUMNS, catalog_row
 
-KINDS: dict[str, list[tuple[str, callable]]] = {
-    "accelerators": [
-        ("id", lambda e, c: e.id), ("vendor", lambda e, c: e.vendor), ("mem GB", lambda e, c: f"{e.memory_gb:g}"),
-        ("TB/s", lambda e, c: f"{e.mem_bw_tb_s:g}"), ("TDP W", lambda e, c: f"{e.tdp_watts:g}"),
-        ("ecosystem", lambda e, c: e.ecosystem),
-    ],
-    "systems": [
-        ("id", lambda e, c: e.id), ("accelerator", lambda e, c: e.accelerator),
-        ("GPUs", lambda e, c: str(e.accelerators_per_system)), ("kW", lambda e, c: f"{e.system_kw:g}"),
-        ("cooling", lambda e, c: e.cooling), ("buy/rent", lambda e, c: "/".join(e.procurement)),
-    ],
-    "ecosystems": [
-        ("id", lambda e, c: e.id), ("vendor", lambda e, c: e.vendor), ("risk", lambda e, c: f"{e.risk:g}"),
-        ("name", lambda e, c: e.name),
-    ],
-    "models": [
-        ("id", lambda e, c: e.id), ("developer", lambda e, c: e.developer),
-        ("params B", lambda e, c: f"{e.total_params_b:g}"), ("active B", lambda e, c: f"{e.active_params_b:g}"),
-        ("context", lambda e, c: f"{e.max_context:,}"), ("released", lambda e, c: e.release_date),
-    ],
-}
+KINDS = ("accelerators", "systems", "ecosystems", "models")
+"""The kinds browsed here; their columns are the CLI's (advisor.report.columns)."""
 
 
 class CatalogScreen(Screen):
@@ -58,20 +40,20 @@ class CatalogScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        for kind, cols in KINDS.items():
+        for kind in KINDS:
             table = self.query_one(f"#table-{kind}", DataTable)
-            for label, _ in cols:
-                table.add_column(label)
+            for col in CATALOG_COLUMNS[kind]:
+                table.add_column(col.header)
         self.fill(self.initial_query)
         self.query_one(f"#table-{self.initial_kind}", DataTable).focus()
 
     def fill(self, query: str) -> None:
         q = query.strip().lower()
-        for kind, cols in KINDS.items():
+        for kind in KINDS:
             table = self.query_one(f"#table-{kind}", DataTable)
             table.clear()
             for entry in self.catalog.entries[kind].values():
-                cells = [get(entry, self.catalog) for _, get in cols]
+                cells = catalog_row(self.catalog, kind, entry)
                 if q and not any(q in str(c).lower() for c in cells + [entry.name]):
                     continue
                 table.add_row(*cells, key=entry.id)

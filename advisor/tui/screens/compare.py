@@ -8,7 +8,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from advisor.domain.results import Option
-from advisor.tui.widgets.results_table import money
+from advisor.report.format import money
 
 ROWS: list[tuple[str, callable]] = [
     ("systems", lambda o: " + ".join(f"{n}x {s}" for s, n in o.systems.items())),

@@ -13,9 +13,10 @@ from textual.worker import get_current_worker
 from advisor import api
 from advisor.domain.results import Option
 from advisor.domain.workload import Workload
+from advisor.report.format import money
 from advisor.tui.messages import FrontierReady
 from advisor.tui.widgets.pareto_plot import ParetoPlot
-from advisor.tui.widgets.results_table import fill_table, money
+from advisor.tui.widgets.results_table import fill_table
 
 
 def cost_rows(option: Option) -> list[tuple[str, str]]:

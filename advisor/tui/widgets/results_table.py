@@ -5,17 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from advisor.domain.results import Option, Recommendation
-
-
-def money(v: float) -> str:
-    """$ amounts short enough for a table cell."""
-    if v >= 1e9:
-        return f"{v / 1e9:.2f}B"
-    if v >= 1e6:
-        return f"{v / 1e6:.2f}M"
-    if v >= 1e3:
-        return f"{v / 1e3:.0f}k"
-    return f"{v:.0f}"
+from advisor.report.format import money
 
 
 def systems_text(option: Option) -> str:
