@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor import locations
-from advisor.errors import CatalogError, Problem, display_path
+from advisor.catalog.parse import path_problem
+from advisor.errors import CatalogError, Problem, display_path, echo
 
 BUILTIN_LABEL = "built-in"
 
@@ -40,13 +41,20 @@ def overlay_files(source: str | Path, *, allow_http: bool) -> tuple[str, list[Pa
         label = str(source)
         path = resolve_remote(label, allow_http=allow_http)
     else:
+        bad = path_problem(str(source), echo(str(source)))
+        if bad:
+            return bad.file or "", [], [bad]
         path = Path(source).expanduser()
         label = display_path(path)
-    if path.is_dir():
+    try:
+        is_dir, is_file = path.is_dir(), path.is_file()
+    except OSError as exc:
+        return label, [], [Problem(label, None, f"cannot read: {exc.strerror or exc}")]
+    if is_dir:
         files = sorted(path.glob("*.toml"))
         if not files:
             return label, [], [Problem(label, None, "this folder holds no .toml catalog files")]
         return label, files, []
-    if path.is_file():
+    if is_file:
         return label, [path], []
     return label, [], [Problem(label, None, "no such catalog file or folder")]
