@@ -18,6 +18,12 @@ Safety rules, all enforced here:
 - the download goes to a temp file in the cache folder, is fsynced, validated and only
   then moved into place (os.replace); a failed pull leaves the cached copy untouched.
 - a cached copy whose bytes no longer match its recorded sha256 is never used.
+- URLs with credentials (`https://user:pw@host/`) are refused; they are never stored or shown.
+- the body is validated by `check` (the caller's full validation, cross-references
+  included; this module never imports the loader) before it replaces anything, and the
+  deadline covers download, parse and validation together.
+- one pull of a name at a time (`cache.lock`), across processes; data and metadata are
+  committed together; temp files of killed pulls are removed on the next run.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ REDIRECT_CODES = (301, 302, 303, 307, 308)
 LOOPBACK_NAMES = ("localhost",)
 
 Warn = Callable[[str], None]
+Check = Callable[[Path, str], list[str]]
+"""check(downloaded file, url) -> lint warnings; raises CatalogError if it is not a valid catalog."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,9 @@ class Limits:
 
     def __post_init__(self):
         for name in ("connect_timeout_s", "read_timeout_s", "deadline_s"):
-            if not getattr(self, name) > 0:
-                raise RemoteError(f"{name.removesuffix('_s').replace('_', ' ')} must be more than 0 seconds")
+            value = getattr(self, name)
+            if not (value > 0 and value < 86_400):
+                raise RemoteError(f"{name.removesuffix('_s').replace('_', ' ')} must be more than 0 and less than 86400 seconds")
         if self.max_bytes < 1:
             raise RemoteError("max bytes must be at least 1")
 
@@ -93,14 +102,32 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def redact(url: str) -> str:
+    """`url` without any user:password part, cut to 200 characters, for messages."""
+    try:
+        parts = urlsplit(url)
+        if "@" in parts.netloc:
+            url = parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+    except ValueError:
+        url = url.split("@", 1)[-1] if "@" in url else url
+    return url if len(url) <= 200 else url[:199] + "…"
+
+
 def check_url(url: str, *, allow_http: bool) -> None:
     """Refuse a URL we must not connect to (RemoteError); returns if it is fine."""
+    if len(url) > 8000 or any(c in url for c in "\x00\r\n\t "):
+        raise RemoteError(f"{redact(url)}: not a valid URL (too long, or it holds spaces or control characters)")
     try:
         parts = urlsplit(url)
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError as exc:
-        raise RemoteError(f"{url}: not a valid URL ({exc})") from None
+        raise RemoteError(f"{redact(url)}: not a valid URL ({exc})") from None
+    if "@" in parts.netloc:
+        raise RemoteError(
+            f"{redact(url)}: refusing a URL with a user name or password in it (they would be stored and shown); "
+            "serve the catalog without credentials in the URL"
+        )
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise RemoteError(f"{url}: only https URLs can be catalogs (got {scheme or 'no'} scheme)")
@@ -122,9 +149,9 @@ def _next_hop(current: str, location: str | None, *, allow_http: bool) -> str:
     try:
         target = str(httpx.URL(current).join(location))
     except (httpx.InvalidURL, ValueError) as exc:
-        raise RemoteError(f"{current}: redirect to a bad URL {location!r} ({exc})") from None
+        raise RemoteError(f"{current}: redirect to a bad URL {redact(location)!r} ({exc})") from None
     if urlsplit(current).scheme.lower() == "https" and urlsplit(target).scheme.lower() != "https":
-        raise RemoteError(f"{current}: refusing a redirect from https to {target} (not https)")
+        raise RemoteError(f"{current}: refusing a redirect from https to {redact(target)} (not https)")
     try:
         check_url(target, allow_http=allow_http)
     except RemoteError as exc:
@@ -259,45 +286,23 @@ def _unlink(path: Path) -> None:
 
 # validation ----------------------------------------------------------------------------------------
 
-def _validate(temp: Path, url: str, *, cross_check: bool) -> list[str]:
-    """Raise CatalogError if the downloaded file is not a valid catalog; return lint warnings.
+def check_file(temp: Path, url: str) -> list[str]:
+    """The per-file rules only (UTF-8, guarded TOML, schema, duplicate ids); CatalogError if broken.
 
-    Always the per-file rules (UTF-8, TOML syntax, schema, duplicate ids). With
-    `cross_check`, also the whole load pipeline with the file as an overlay on the
-    built-in catalog (references, defaults, lint), problems named by the URL.
+    The loader passes a fuller `check` (the file as an overlay on the built-in catalog,
+    cross-references included); this is the fallback when none is given.
     """
+    from advisor.catalog.parse import read_text
     from advisor.catalog.validate import parse_catalog_text
-    from advisor.errors import display_path
 
-    try:
-        text = temp.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CatalogError([Problem(url, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")],
-                           summary=_rejected(url, 1)) from None
+    text, problems = read_text(temp, url)
+    if text is None:
+        raise CatalogError(problems, summary=_rejected(url, len(problems)))
     _entries, _defaults, problems = parse_catalog_text(text, url)
     errors = [p for p in problems if p.severity == "error"]
-    if errors or not cross_check:
-        if errors:
-            raise CatalogError(errors, summary=_rejected(url, len(errors)))
-        return []
-
-    from advisor.catalog.load import collect
-
-    origin = display_path(temp)
-
-    def renamed(p: Problem) -> Problem:
-        if p.file not in (origin, str(temp)):
-            return p
-        return Problem(url, p.key, p.message, p.line, p.severity)
-
-    outcome = collect([temp])
-    errors = [renamed(p) for p in outcome.errors]
-    if errors or outcome.catalog is None:
-        errors = errors or [Problem(url, None, "the catalog did not load as an overlay on the built-in catalog")]
+    if errors:
         raise CatalogError(errors, summary=_rejected(url, len(errors)))
-    # Lint warnings about this file only; the built-in catalog's own are not news here.
-    mine = [renamed(p) for p in outcome.warnings]
-    return [p.format().removeprefix("warning: ") for p in mine if p.file == url]
+    return []
 
 
 def _rejected(url: str, n: int) -> str:
@@ -328,8 +333,9 @@ def _conditional(cached: cache.Cached | None) -> dict:
 
 def _fetch_into_cache(
     url: str, name: str, cached: cache.Cached | None, *, allow_http: bool, limits: Limits,
-    expected_sha256: str | None, cross_check: bool,
+    expected_sha256: str | None, check: Check,
 ) -> Outcome:
+    started = time.monotonic()
     conditional = _conditional(cached)
     if expected_sha256 and cached is not None and cached.meta.get("sha256") != expected_sha256:
         conditional = {}  # the copy we hold is not the one asked for: fetch the body
@@ -350,7 +356,12 @@ def _fetch_into_cache(
             raise RemoteError(
                 f"{url}: sha256 mismatch: expected {expected_sha256}, got {fetched.sha256}; not cached"
             )
-        warnings = _validate(fetched.temp, url, cross_check=cross_check)
+        warnings = check(fetched.temp, url)
+        if time.monotonic() - started > limits.deadline_s:
+            raise RemoteError(
+                f"{url}: download, parse and validation took longer than the overall limit of "
+                f"{limits.deadline_s:g} s; not cached"
+            )
         meta = {
             "name": name, "url": url, "final_url": fetched.url, "etag": fetched.etag,
             "last_modified": fetched.last_modified, "sha256": fetched.sha256, "size": fetched.size,
@@ -375,14 +386,19 @@ def _check_sha256(value: str | None) -> str | None:
     return text
 
 
+def _locked(name: str, limits: Limits):
+    """The lock of `name` for one pull, waiting at most about one other pull's deadline."""
+    return cache.lock(name, timeout_s=limits.deadline_s + limits.read_timeout_s + 5)
+
+
 def pull(
     url: str, *, name: str | None = None, sha256: str | None = None, allow_http: bool = False,
-    limits: Limits | None = None,
+    limits: Limits | None = None, check: Check | None = None,
 ) -> Outcome:
-    """Fetch (or revalidate) `url`, validate it completely, and cache it under `name`.
+    """Fetch (or revalidate) `url`, validate it with `check`, and cache it under `name`.
 
     Never falls back: any failure raises RemoteError / CatalogError and leaves the
-    cached copy byte for byte as it was.
+    cached copy byte for byte as it was. Pulls of one name are serialised across processes.
     """
     check_url(url, allow_http=allow_http)
     expected = _check_sha256(sha256)
@@ -393,15 +409,22 @@ def pull(
             cache.check_name(name)
         except ValueError as exc:
             raise RemoteError(str(exc)) from None
-    cached = cache.read(name)
-    if cached is not None and cached.url not in (None, url):
-        cached = None  # same name, another URL: replace it outright, no revalidation
-    return _fetch_into_cache(url, name, cached, allow_http=allow_http, limits=limits or Limits(),
-                             expected_sha256=expected, cross_check=True)
+    limits = limits or Limits()
+    try:
+        with _locked(name, limits):
+            cache.clean(name)
+            cached = cache.read(name)
+            if cached is not None and cached.url not in (None, url):
+                cached = None  # same name, another URL: replace it outright, no revalidation
+            return _fetch_into_cache(url, name, cached, allow_http=allow_http, limits=limits,
+                                     expected_sha256=expected, check=check or check_file)
+    except cache.LockTimeout as exc:
+        raise RemoteError(f"{url}: {exc}; try again") from None
 
 
 def resolve(
     url: str, *, allow_http: bool = False, limits: Limits | None = None, warn: Warn | None = None,
+    check: Check | None = None,
 ) -> Path:
     """The local path of `url`'s catalog: fetched or revalidated, else the last good copy.
 
@@ -412,15 +435,25 @@ def resolve(
     """
     check_url(url, allow_http=allow_http)
     warn = warn or stderr_warning
+    limits = limits or Limits()
     name = cache.name_for_url(url)
-    cached = cache.read(name)
+    cached = None
     try:
-        outcome = _fetch_into_cache(url, name, cached, allow_http=allow_http, limits=limits or Limits(),
-                                    expected_sha256=None, cross_check=False)
-    except AdvisorError as exc:
-        reason = _one_line(exc)
+        with _locked(name, limits):
+            cache.clean(name)
+            cached = cache.read(name)
+            outcome = _fetch_into_cache(url, name, cached, allow_http=allow_http, limits=limits,
+                                        expected_sha256=None, check=check or check_file)
+    except Exception as exc:  # any failure of any kind: the last good copy, if there is one
+        if cached is None:
+            cached = cache.read(name)
+        reason = _one_line(exc) if isinstance(exc, AdvisorError) else f"{type(exc).__name__}: {exc}"[:300]
+        if isinstance(exc, cache.LockTimeout):
+            reason = str(exc)
         if cached is not None and cached.usable:
             when = cached.meta.get("checked_at") or cached.meta.get("fetched_at")
+            if url not in reason:
+                reason = f"{url}: {reason}"
             warn(f"using cached copy of {name} from {cache.age_words(when)}: {reason}")
             return cached.path
         if cached is not None:
@@ -430,7 +463,7 @@ def resolve(
             ) from None
         if isinstance(exc, CatalogError):
             raise
-        raise RemoteError(f"{reason}; there is no cached copy to fall back on") from None
+        raise RemoteError(f"{reason}; there is no cached copy to fall back on" + ("" if url in reason else f" ({url})")) from None
     if cached is not None and not cached.usable:
         warn(f"the cached copy of {name} was damaged ({cached.detail}); fetched it again")
     return outcome.path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from advisor import locations
@@ -23,23 +24,19 @@ def builtin_files() -> tuple[list[Path], list[Problem]]:
     return files, []
 
 
-def resolve_remote(url: str, *, allow_http: bool) -> Path:
-    """A URL's catalog as a local path (fetched or cached) via advisor.catalog.remote."""
-    try:
-        # Deferred: remote catalogs pull in httpx, and most runs never name a URL.
-        from advisor.catalog import remote
-    except ModuleNotFoundError as exc:
-        if exc.name != "advisor.catalog.remote":
-            raise
-        raise CatalogError([Problem(url, None, "remote catalogs are not available in this build of advisor")]) from None
-    return Path(remote.resolve(url, allow_http=allow_http))
+def overlay_files(
+    source: str | Path, *, resolve_url: Callable[[str], Path] | None = None,
+) -> tuple[str, list[Path], list[Problem]]:
+    """(layer label, its .toml files in order, problems) for one overlay source.
 
-
-def overlay_files(source: str | Path, *, allow_http: bool) -> tuple[str, list[Path], list[Problem]]:
-    """(layer label, its .toml files in order, problems) for one overlay source."""
+    A URL is turned into a local file by `resolve_url` (the loader's, which fetches and
+    validates through advisor.catalog.remote); this module never imports the network side.
+    """
     if is_url(source):
         label = str(source)
-        path = resolve_remote(label, allow_http=allow_http)
+        if resolve_url is None:
+            raise CatalogError([Problem(label, None, "remote catalogs are not available here")])
+        path = Path(resolve_url(label))
     else:
         bad = path_problem(str(source), echo(str(source)))
         if bad:

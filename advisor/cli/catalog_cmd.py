@@ -295,12 +295,11 @@ def _limits(args: argparse.Namespace):
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    from advisor.catalog import remote
     from advisor.catalog.cache import size_words
+    from advisor.catalog.load import pull
     from advisor.cli import warn
 
-    outcome = remote.pull(args.url, name=args.name, sha256=args.sha256, allow_http=args.allow_http,
-                          limits=_limits(args))
+    outcome = pull(args.url, name=args.name, sha256=args.sha256, allow_http=args.allow_http, limits=_limits(args))
     for message in outcome.warnings:
         warn(message)
     meta = outcome.meta
