@@ -132,7 +132,7 @@ def problems_from(exc: ValidationError, model: type[BaseModel], origin: str, tex
         msg = message_for(err)
         if err["type"] == "extra_forbidden":
             holder = _fields_at(model, loc[:-1])
-            msg = f"unknown key {str(loc[-1])!r}.{did_you_mean(str(loc[-1]), holder)}"
+            msg = f"unknown key {echo(str(loc[-1]))}.{did_you_mean(str(loc[-1]), holder)}"
         elif err["type"] == "missing":
             msg = f"missing required field {str(loc[-1])!r}"
         elif "input" in err and not isinstance(err["input"], (dict, list)):

@@ -14,7 +14,7 @@ from advisor.catalog.locate import Locator
 from advisor.catalog.parse import parse_toml
 from advisor.catalog.words import did_you_mean, message_for, show_value, type_words
 from advisor.domain import KINDS, Defaults, Entry
-from advisor.errors import Problem
+from advisor.errors import Problem, echo
 
 TABLE_KIND = {table: kind for kind, (table, _) in KINDS.items()}
 DEFAULTS_TABLE = "defaults"
@@ -51,7 +51,9 @@ def entry_label(table: str, raw, index: int | None) -> str:
     if index is None:
         return f"[{table}]"
     ident = raw.get("id") if isinstance(raw, dict) else None
-    return f'{table} "{ident}"' if isinstance(ident, str) and ident else f"{table} #{index + 1}"
+    if isinstance(ident, str) and ident:
+        return f'{table} "{ident}"' if len(ident) <= 60 else f"{table} {echo(ident, 60)}"
+    return f"{table} #{index + 1}"
 
 
 def key_path(loc: tuple) -> str:
@@ -96,7 +98,7 @@ def problems_from_error(
         holder = _model_at(model, loc[:-1]) if loc else model
         if kind == "extra_forbidden":
             choices = list(holder.model_fields) if holder else []
-            message = f"unknown key {name!r}.{did_you_mean(name, choices)}"
+            message = f"unknown key {echo(str(name))}.{did_you_mean(name, choices)}"
             line = locate(loc)
         elif kind == "missing":
             expected = ""
@@ -129,13 +131,14 @@ def validate_text(text: str, origin: str) -> ParsedFile:
         elif name == DEFAULTS_TABLE:
             _validate_defaults(result, where, value)
         else:
-            shape = f"[[{name}]]" if isinstance(value, list) else f"[{name}]" if isinstance(value, dict) else name
+            short = echo(name)[1:-1] if len(name) > 60 else name
+            shape = f"[[{short}]]" if isinstance(value, list) else f"[{short}]" if isinstance(value, dict) else short
             what = "table" if isinstance(value, (list, dict)) else "top-level key"
             hint = did_you_mean(name, KNOWN_TABLES)
             if not hint:
                 hint = " Catalog files hold [[" + "]], [[".join(TABLE_KIND) + "]] and [defaults]."
             result.problems.append(
-                Problem(origin, shape, f"unknown {what} {name!r}.{hint}", where.top_level_line(name))
+                Problem(origin, shape, f"unknown {what} {echo(name)}.{hint}", where.top_level_line(name))
             )
     _check_duplicates(result)
     return result
