@@ -86,6 +86,13 @@ def _set(doc, path, value):
     node[path[-1]] = value
 
 
+def _get(doc, path):
+    node = doc
+    for p in path:
+        node = node[p]
+    return node
+
+
 def _delete(doc, path):
     node = doc
     for p in path[:-1]:
@@ -106,7 +113,12 @@ def mutate_text(rng: random.Random, doc: dict, *, protect=()) -> str:
             break
         path = rng.choice(leaves)
         op = rng.random()
-        if op < 0.8:
+        value = _get(doc, path)
+        if op < 0.35 and isinstance(value, (int, float)) and not isinstance(value, bool):
+            # a plausible change: often still valid, so the engine runs and its output is checked
+            factor = rng.choice([0.001, 0.1, 0.5, 0.9, 1.1, 2, 10, 1000])
+            _set(doc, path, type(value)(value * factor) if isinstance(value, float) else max(1, int(value * factor)))
+        elif op < 0.8:
             marker = f"__HOSTILE_{n}__"
             raw[marker] = hostile_literal(rng)
             _set(doc, path, marker)
@@ -192,12 +204,12 @@ def sweep_case(rng: random.Random, folder: Path) -> Case:
 OVERLAY_BASE = {
     "system": [{
         "id": "fuzz_box", "name": "Fuzz box", "sources": ["test"], "as_of": "2026-01-01",
-        "accelerator": "nvidia_h200", "accelerators_per_system": 8, "cooling": "air", "system_kw": 10.2,
+        "accelerator": "nvidia_h200_sxm", "accelerators_per_system": 8, "cooling": "air", "system_kw": 10.2,
         "max_systems_per_rack": 4,
     }],
     "price": [{
         "id": "fuzz_box_rent", "sources": ["test"], "as_of": "2026-01-01", "system": "fuzz_box",
-        "kind": "rental", "tier": "on_demand", "usd": 3.5, "unit": "per_gpu_hour",
+        "kind": "rental", "tier": "neocloud_tco", "usd": 3.5, "unit": "per_gpu_hour",
     }],
     "defaults": {"id": "defaults", "sources": ["test"], "as_of": "2026-01-01", "usd_per_kwh": 0.1,
                  "hours_per_year": 8760, "utilisation": 0.6, "hosting_usd_per_kw_month": 150},
@@ -226,14 +238,14 @@ def args_case(rng: random.Random, folder: Path) -> Case:
         ["recommend", wl, "--json", "--catalog", "https://user:pw@127.0.0.1:9/x.toml"],
         ["recommend", wl, "--json", "--catalog", "ftp://127.0.0.1/x.toml"],
         ["recommend", wl, "--json", "--catalog", "http://[::1"],
-        ["estimate", "--system", "nvidia_hgx_h200", "--model", "llama_3_1_70b", "--isl", rng.choice(["nan", "1e308", "-1", "0", "1" * 5000, "8192"]),
+        ["estimate", "--system", "nvidia_hgx_b200", "--model", "llama_3_3_70b", "--isl", rng.choice(["nan", "1e308", "-1", "0", "1" * 5000, "8192"]),
          "--osl", "1024", "--json"],
-        ["estimate", "--system", "nvidia_hgx_h200", "--model", "llama_3_1_70b", "--isl", "1024", "--osl", "128",
+        ["estimate", "--system", "nvidia_hgx_b200", "--model", "llama_3_3_70b", "--isl", "1024", "--osl", "128",
          "--usd-per-gpu-hour", rng.choice(["nan", "inf", "-1", "0", "1e308", "1e-308"]), "--json"],
-        ["estimate", "--system", "nvidia_hgx_h200", "--model", "llama_3_1_70b", "--isl", "1024", "--osl", "128",
+        ["estimate", "--system", "nvidia_hgx_b200", "--model", "llama_3_3_70b", "--isl", "1024", "--osl", "128",
          "--utilisation", rng.choice(["nan", "inf", "-1", "0", "1e-308", "2"]), "--json"],
-        ["estimate", "--system", "x" * rng.choice([10, 100_000]), "--model", "llama_3_1_70b", "--isl", "1024", "--osl", "128"],
-        ["estimate", "--system", "nvidia_hgx_h200", "--model", "llama_3_1_70b", "--isl", "1024", "--osl", "128",
+        ["estimate", "--system", "x" * rng.choice([10, 100_000]), "--model", "llama_3_3_70b", "--isl", "1024", "--osl", "128"],
+        ["estimate", "--system", "nvidia_hgx_b200", "--model", "llama_3_3_70b", "--isl", "1024", "--osl", "128",
          "--gpus", rng.choice(["nan", "0", "-8", "1e308", "1" * 5000]), "--concurrency", "8", "--json"],
         ["sweep", str(SWEEPS[0]), "--format", "json", "--max-scenarios", rng.choice(["nan", "-1", "0", "1" * 5000])],
         ["catalog", "show", "\x00" + "y" * 1000],
