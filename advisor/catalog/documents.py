@@ -144,7 +144,8 @@ def problems_from(exc: ValidationError, model: type[BaseModel], origin: str, tex
 def _dotted(loc: tuple) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+        text = str(part) if len(str(part)) <= 60 else str(part)[:59] + "…"
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + text
     return out
 
 
