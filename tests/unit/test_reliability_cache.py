@@ -149,13 +149,35 @@ def _write_forever(target: str, payloads: list[bytes]) -> None:
         i += 1
 
 
+def _write_and_hang_in_fsync(target: str, payload: bytes, in_fsync) -> None:
+    def hang(fd):
+        in_fsync.set()
+        time.sleep(60)
+
+    os.fsync = hang  # this child only: stop between writing the temp file and renaming it
+    locations.write_atomic(Path(target), payload)
+    os._exit(0)
+
+
 def test_a_write_killed_midway_leaves_old_or_new_and_the_next_start_cleans(tmp_path):
     big = 4_000_000
     payloads = [b"a" * big, b"b" * (big + 1)]
     target = tmp_path / "data.bin"
     locations.write_atomic(target, payloads[0])
+    # killed for certain between writing the temp file and the rename
+    in_fsync = FORK.Event()
+    child = FORK.Process(target=_write_and_hang_in_fsync, args=(str(target), payloads[1], in_fsync))
+    child.start()
+    assert in_fsync.wait(30)
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(10)
+    assert target.read_bytes() == payloads[0]
+    temps = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert len(temps) == 1 and str(child.pid) in temps[0].name
+    assert locations.clean_stale_temps(tmp_path) == 1  # its writer is dead: removed on the next start
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    # killed at arbitrary moments of a write loop: always the old or the new bytes, never a mix
     digests = {hashlib.sha256(p).hexdigest() for p in payloads}
-    leftovers_seen = 0
     for delay in (0.05, 0.12, 0.2, 0.33):
         child = FORK.Process(target=_write_forever, args=(str(target), payloads))
         child.start()
@@ -163,11 +185,8 @@ def test_a_write_killed_midway_leaves_old_or_new_and_the_next_start_cleans(tmp_p
         os.kill(child.pid, signal.SIGKILL)
         child.join(10)
         assert hashlib.sha256(target.read_bytes()).hexdigest() in digests
-        temps = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-        leftovers_seen += len(temps)
-        assert locations.clean_stale_temps(tmp_path) == len(temps)  # its writer is dead: removed
+        locations.clean_stale_temps(tmp_path)
         assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    assert leftovers_seen >= 1  # a kill mid-write does leave a temp file, and cleaning finds it
 
 
 def test_clean_keeps_temps_of_live_writers_and_removes_very_old_ones(tmp_path):
