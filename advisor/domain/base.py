@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -26,7 +26,7 @@ DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 # means something (a free cost, a weight of 0, a floor of 0 = none, no scale-up link).
 
 
-def _finite(**bounds) -> Field:
+def _finite(**bounds) -> Any:
     return Field(allow_inf_nan=False, **bounds)
 
 
