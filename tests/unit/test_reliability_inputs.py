@@ -259,3 +259,13 @@ def test_echoed_values_are_cut_to_80_characters(tmp_path, mini_builtin, capsys):
     assert main(["catalog", "validate", str(overlay)]) == 2
     err = capsys.readouterr().err
     assert len(err) < 2000 and "long.toml:" in err
+
+
+@needs_catalog
+@pytest.mark.xfail(strict=True, reason="advisor/api_fleet.py asks Path.is_file() about a `workload = \"...\"` path "
+                                       "before any length check (OSError ENAMETOOLONG, exit 1); owned by the API "
+                                       "helper: check advisor.catalog.parse.path_problem first")
+def test_sweep_with_an_overlong_workload_path_is_exit_2(tmp_path, capsys):
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(f'workload = "{"x" * 300}"\n[[axes]]\nname = "usd_per_kwh"\nvalues = [0.1]\n')
+    assert main(["sweep", str(sweep), "--format", "json"]) == 2
