@@ -30,7 +30,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--slow-s", type=float, default=2.0, help="report inputs slower than this (default 2 s)")
     parser.add_argument("--kinds", default=",".join(hostile.MAKERS), help="comma-separated kinds")
+    parser.add_argument("--scale", action="store_true", help="also time validation of 2,000 and 20,000 bad tables")
     args = parser.parse_args()
+    if args.scale:
+        scale()
 
     tmp = Path(tempfile.mkdtemp(prefix="advisor-fuzz-"))
     os.environ.setdefault("ADVISOR_CACHE_DIR", str(tmp / "cache"))
@@ -64,6 +67,24 @@ def main() -> int:
         argv = " ".join(a if len(a) < 100 else a[:60] + f"...({len(a)} chars)" for a in case.argv)
         print(f"SLOW {seconds:.1f} s [{case.kind}]: {argv}")
     return 1 if failed else 0
+
+
+def scale() -> None:
+    """Validation must be linear in the number of unknown tables and bad entries (it was quadratic)."""
+    from advisor.catalog.validate import validate_text
+
+    for what, make in (
+        ("unknown tables", lambda i: f"[[tbl{i}]]\nx = 1\n"),
+        ("bad systems", lambda i: f'[[system]]\nid = "s{i}"\nname = "x"\nsystem_kw = "bad"\n'),
+    ):
+        times = []
+        for n in (2_000, 20_000):
+            text = "".join(make(i) for i in range(n))
+            started = time.perf_counter()
+            validate_text(text, "scale.toml")
+            times.append(time.perf_counter() - started)
+            print(f"validate {n:>6,} {what}: {times[-1]:.2f} s ({len(text) / 1e6:.2f} MB)")
+        print(f"  20,000 / 2,000 time ratio: {times[1] / times[0]:.1f} (10 = linear)")
 
 
 if __name__ == "__main__":
