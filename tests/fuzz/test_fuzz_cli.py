@@ -23,8 +23,8 @@ from tests.fuzz import hostile
 
 pytestmark = pytest.mark.skipif(not real_catalog_present(), reason="needs the built-in catalog")
 
-EXAMPLES_PER_KIND = {"workload": 60, "set": 60, "fleets": 40, "sweep": 40, "overlay": 15, "args": 40}
-"""How many generated inputs each kind gets per run (255 in all)."""
+EXAMPLES_PER_KIND = {"workload": 40, "set": 40, "fleets": 30, "sweep": 30, "overlay": 12, "args": 30}
+"""How many generated inputs each kind gets per run (182 in all)."""
 
 
 def _settings(kind: str):
