@@ -159,7 +159,13 @@ def lock(name: str, *, shared: bool = False, timeout_s: float = 120.0):
             yield
             return
         locations.ensure_dir(folder)
-    fd = os.open(folder / f".{name}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), locations.file_mode())
+    try:
+        fd = os.open(folder / f".{name}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), locations.file_mode())
+    except OSError:
+        if shared:  # a read-only cache can still be read
+            yield
+            return
+        raise
     try:
         mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         give_up = time.monotonic() + timeout_s
@@ -192,9 +198,16 @@ def _load_meta(path: Path) -> dict | str:
     return loaded
 
 
-def read(name: str, *, verify: bool = True) -> Cached | None:
-    """The cached copy called `name` (checked against its sha256), or None if there is none."""
-    with lock(name, shared=True):
+def read(name: str, *, verify: bool = True, wait_s: float = 120.0) -> Cached | None:
+    """The cached copy called `name` (checked against its sha256), or None if there is none.
+
+    Waits at most `wait_s` for a pull in progress; after that it reads anyway (the sha256
+    check still refuses a half-committed copy).
+    """
+    try:
+        with lock(name, shared=True, timeout_s=wait_s):
+            return _read(name, verify=verify)
+    except LockTimeout:
         return _read(name, verify=verify)
 
 
@@ -244,18 +257,18 @@ def names() -> list[str]:
     return sorted(found)
 
 
-def entries(*, verify: bool = True) -> list[Cached]:
-    return [c for c in (read(n, verify=verify) for n in names()) if c is not None]
+def entries(*, verify: bool = True, wait_s: float = 120.0) -> list[Cached]:
+    return [c for c in (read(n, verify=verify, wait_s=wait_s) for n in names()) if c is not None]
 
 
 def name_for_url(url: str) -> str:
     """The name this URL is cached under: an existing entry for it, else a new free name."""
-    matching = [c for c in entries(verify=False) if c.url == url]
+    matching = [c for c in entries(verify=False, wait_s=0.5) if c.url == url]
     if matching:
         matching.sort(key=lambda c: c.meta.get("checked_at") or c.meta.get("fetched_at") or "")
         return matching[-1].name
     base = derive_name(url)
-    existing = read(base, verify=False)
+    existing = read(base, verify=False, wait_s=0.5)
     if existing is None or existing.url in (None, url):
         return base
     suffix = hashlib.sha256(url.encode("utf-8")).hexdigest()[:8]

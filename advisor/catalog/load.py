@@ -13,7 +13,7 @@ from advisor.catalog.lint import lint
 from advisor.catalog.merge import Layer, Merged, merge
 from advisor.catalog.parse import read_text
 from advisor.catalog.references import check_references
-from advisor.catalog.validate import problems_from_error, validate_text
+from advisor.catalog.validate import check_file, problems_from_error, rejected, validate_text
 from advisor.domain import Catalog, Defaults
 from advisor.errors import AdvisorError, CatalogError, Problem, display_path
 
@@ -140,9 +140,7 @@ def check_overlay(path: Path, url: str) -> list[str]:
     pipeline (references, defaults, lint). Raises CatalogError with problems named by
     `url`; returns the lint warnings about this file.
     """
-    from advisor.catalog import remote
-
-    remote.check_file(path, url)
+    check_file(path, url)
     origin = display_path(path)
 
     def renamed(p: Problem) -> Problem:
@@ -154,9 +152,7 @@ def check_overlay(path: Path, url: str) -> list[str]:
     errors = [renamed(p) for p in outcome.errors]
     if errors or outcome.catalog is None:
         errors = errors or [Problem(url, None, "the catalog did not load as an overlay on the built-in catalog")]
-        n = len(errors)
-        raise CatalogError(errors, summary=f"{n} problem{'s' * (n != 1)} in {url}; it was not cached "
-                                           "(any cached copy is unchanged)")
+        raise CatalogError(errors, summary=rejected(url, len(errors)))
     mine = [renamed(p) for p in outcome.warnings]
     return [p.format().removeprefix("warning: ") for p in mine if p.file == url]
 

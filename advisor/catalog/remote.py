@@ -1,29 +1,22 @@
 """Remote catalogs over HTTP, safely, with an offline fallback to the last good copy.
 
-`resolve(url)` is what `--catalog URL` uses: fetch or revalidate (ETag /
-Last-Modified) through the user cache and return the cached file's path. When the
-server cannot be reached or sends something bad, the last good cached copy is used
-with a one-line warning naming its age; with no usable copy it is a RemoteError.
-`pull(url)` is `advisor catalog pull`: the same fetch, validated completely (per file
-and against the built-in catalog) and never falling back.
+`resolve(url)` is what `--catalog URL` uses: fetch or revalidate (ETag / Last-Modified)
+through the user cache and return the cached file's path; on any failure the last good
+copy is used with a warning naming the URL and its age (none: RemoteError). `pull(url)`
+is `advisor catalog pull`: the same fetch, never falling back. Both validate the body with
+`check` (the loader passes its full validation, cross-references included; this module
+never imports the loader) before it replaces anything.
 
-Safety rules, all enforced here:
-- https only; plain http only for loopback hosts or with `allow_http`. Every redirect
-  hop is checked the same way *before* connecting, at most 5 hops, never https -> http.
-- connect and read timeouts, plus an overall deadline checked between chunks, so a
-  server trickling bytes holds us at most deadline + one read timeout.
+Safety rules, all enforced here (URL rules in `urls.py`: https only, loopback http,
+redirects checked per hop, no credentials in URLs):
+- connect and read timeouts, plus one overall deadline for download, parse and validation.
 - a size cap enforced while streaming (and on an announced Content-Length up front);
-  the body is never read whole first. A body shorter than its Content-Length is refused.
-- the body must be UTF-8 TOML that passes validation; it is parsed, never executed.
-- the download goes to a temp file in the cache folder, is fsynced, validated and only
-  then moved into place (os.replace); a failed pull leaves the cached copy untouched.
+  a body shorter than its Content-Length is refused. The body is parsed, never executed.
+- the download goes to a fsynced temp file, is validated and only then committed with its
+  metadata (`cache.store`); a failed pull leaves the cached copy untouched.
 - a cached copy whose bytes no longer match its recorded sha256 is never used.
-- URLs with credentials (`https://user:pw@host/`) are refused; they are never stored or shown.
-- the body is validated by `check` (the caller's full validation, cross-references
-  included; this module never imports the loader) before it replaces anything, and the
-  deadline covers download, parse and validation together.
-- one pull of a name at a time (`cache.lock`), across processes; data and metadata are
-  committed together; temp files of killed pulls are removed on the next run.
+- one pull of a name at a time (`cache.lock`), across processes; temp files of killed
+  pulls are removed on the next run.
 """
 
 from __future__ import annotations
@@ -40,6 +33,7 @@ from urllib.parse import urlsplit
 from advisor.catalog import cache
 from advisor.catalog.urls import LOOPBACK_NAMES, check_url, is_loopback, redact  # noqa: F401 - re-exported
 from advisor.catalog.urls import next_hop as _next_hop
+from advisor.catalog.validate import check_file
 from advisor.errors import AdvisorError, CatalogError, Problem, RemoteError
 
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
@@ -216,29 +210,6 @@ def _unlink(path: Path) -> None:
 
 # validation ----------------------------------------------------------------------------------------
 
-def check_file(temp: Path, url: str) -> list[str]:
-    """The per-file rules only (UTF-8, guarded TOML, schema, duplicate ids); CatalogError if broken.
-
-    The loader passes a fuller `check` (the file as an overlay on the built-in catalog,
-    cross-references included); this is the fallback when none is given.
-    """
-    from advisor.catalog.parse import read_text
-    from advisor.catalog.validate import parse_catalog_text
-
-    text, problems = read_text(temp, url)
-    if text is None:
-        raise CatalogError(problems, summary=_rejected(url, len(problems)))
-    _entries, _defaults, problems = parse_catalog_text(text, url)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise CatalogError(errors, summary=_rejected(url, len(errors)))
-    return []
-
-
-def _rejected(url: str, n: int) -> str:
-    return f"{n} problem{'s' * (n != 1)} in {url}; it was not cached (any cached copy is unchanged)"
-
-
 def _one_line(exc: AdvisorError) -> str:
     if isinstance(exc, CatalogError) and exc.problems:
         first = exc.problems[0].format()
@@ -316,6 +287,13 @@ def _check_sha256(value: str | None) -> str | None:
     return text
 
 
+def _name_for(url: str) -> str:
+    try:
+        return cache.name_for_url(url)
+    except OSError as exc:
+        raise RemoteError(f"{url}: cannot read the catalog cache in {cache.cache_dir()}: {exc.strerror or exc}") from None
+
+
 def _locked(name: str, limits: Limits):
     """The lock of `name` for one pull, waiting at most about one other pull's deadline."""
     return cache.lock(name, timeout_s=limits.deadline_s + limits.read_timeout_s + 5)
@@ -333,7 +311,7 @@ def pull(
     check_url(url, allow_http=allow_http)
     expected = _check_sha256(sha256)
     if name is None:
-        name = cache.name_for_url(url)
+        name = _name_for(url)
     else:
         try:
             cache.check_name(name)
@@ -350,6 +328,8 @@ def pull(
                                      expected_sha256=expected, check=check or check_file)
     except cache.LockTimeout as exc:
         raise RemoteError(f"{url}: {exc}; try again") from None
+    except OSError as exc:
+        raise RemoteError(f"{url}: cannot write the catalog cache in {cache.cache_dir()}: {exc.strerror or exc}") from None
 
 
 def resolve(
@@ -366,7 +346,7 @@ def resolve(
     check_url(url, allow_http=allow_http)
     warn = warn or stderr_warning
     limits = limits or Limits()
-    name = cache.name_for_url(url)
+    name = _name_for(url)
     cached = None
     try:
         with _locked(name, limits):
@@ -376,7 +356,10 @@ def resolve(
                                         expected_sha256=None, check=check or check_file)
     except Exception as exc:  # any failure of any kind: the last good copy, if there is one
         if cached is None:
-            cached = cache.read(name)
+            try:
+                cached = cache.read(name, wait_s=1.0)
+            except OSError:
+                cached = None
         reason = _one_line(exc) if isinstance(exc, AdvisorError) else f"{type(exc).__name__}: {exc}"[:300]
         if isinstance(exc, cache.LockTimeout):
             reason = str(exc)

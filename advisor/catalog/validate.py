@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from advisor.catalog.locate import Locator
-from advisor.catalog.parse import parse_toml
+from advisor.catalog.parse import parse_toml, read_text
 from advisor.catalog.words import did_you_mean, message_for, show_value, type_words
 from advisor.domain import KINDS, Defaults, Entry
-from advisor.errors import Problem, echo
+from advisor.errors import CatalogError, Problem, echo
 
 TABLE_KIND = {table: kind for kind, (table, _) in KINDS.items()}
 DEFAULTS_TABLE = "defaults"
@@ -225,3 +226,23 @@ def parse_catalog_text(text: str, origin: str) -> tuple[dict[str, list[Entry]], 
     parsed = validate_text(text, origin)
     entries = {kind: [entry for entry, _ in items] for kind, items in parsed.entries.items()}
     return entries, parsed.defaults, parsed.problems
+
+
+def check_file(temp: Path, url: str) -> list[str]:
+    """The per-file rules only (UTF-8, guarded TOML, schema, duplicate ids); CatalogError if broken.
+
+    The loader passes a fuller `check` (the file as an overlay on the built-in catalog,
+    cross-references included); this is the fallback when none is given.
+    """
+    text, problems = read_text(temp, url)
+    if text is None:
+        raise CatalogError(problems, summary=rejected(url, len(problems)))
+    _entries, _defaults, problems = parse_catalog_text(text, url)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise CatalogError(errors, summary=rejected(url, len(errors)))
+    return []
+
+
+def rejected(url: str, n: int) -> str:
+    return f"{n} problem{'s' * (n != 1)} in {url}; it was not cached (any cached copy is unchanged)"
