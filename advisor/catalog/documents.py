@@ -49,9 +49,9 @@ def apply_sets(data: dict, sets: list[str]) -> dict:
     """
     import copy
 
+    parsed = [(assignment, *parse_set(assignment)) for assignment in sets]  # every argument's grammar first
     out = copy.deepcopy(data)
-    for assignment in sets:
-        path, value = parse_set(assignment)
+    for assignment, path, value in parsed:
         node = out
         for part in path[:-1]:
             nxt = _child(node, part, assignment)
