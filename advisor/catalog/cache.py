@@ -1,18 +1,27 @@
 """The user-cache store of remote catalogs: one `NAME.toml` + `NAME.json` (metadata) each.
 
 Standard library only. Nothing here touches the network (that is `remote.py`); this
-module names, lists, checks (sha256), stores and drops cached copies. A copy is stored
-only by `store()`, which moves an already fsynced, already validated temp file into
-place with `os.replace`, so a reader sees the old copy or the new one, never half.
+module names, lists, checks (sha256), locks, stores and drops cached copies.
+
+Consistency: every change to a name happens under `lock(name)` (an exclusive `flock` on
+`.NAME.lock`); readers take it shared. `store()` commits data and metadata together:
+it writes the new metadata to `.NAME.pending.json`, moves the fsynced, validated data
+into place, then moves the metadata into place. A process killed in between leaves the
+pending file; whoever reads next takes the metadata whose sha256 matches the data
+(rolling forward or back), so the data of one pull is never paired with the sha256 of
+another. Temp files of killed pulls are removed by `clean()` on the next run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -126,27 +135,108 @@ def paths_for(name: str) -> tuple[Path, Path]:
     return folder / f"{name}.toml", folder / f"{name}.json"
 
 
-def read(name: str, *, verify: bool = True) -> Cached | None:
-    """The cached copy called `name` (checked against its sha256), or None if there is none."""
-    data_path, meta_path = paths_for(name)
-    if not data_path.exists() and not meta_path.exists():
-        return None
-    meta: dict = {}
-    if meta_path.exists():
+def _pending_path(name: str) -> Path:
+    return cache_dir() / f".{name}.pending.json"
+
+
+_held: dict[str, int] = {}
+"""Names this process holds the lock of (name -> fd); a nested lock of the same name is a no-op."""
+
+
+class LockTimeout(Exception):
+    """Another process held the lock for longer than the timeout."""
+
+
+@contextlib.contextmanager
+def lock(name: str, *, shared: bool = False, timeout_s: float = 120.0):
+    """Hold the lock of `name` (exclusive, or shared for reading) for the `with` block."""
+    if name in _held:
+        yield
+        return
+    folder = cache_dir()
+    if not folder.is_dir():
+        if shared:  # nothing to read yet, and reading creates nothing
+            yield
+            return
+        locations.ensure_dir(folder)
+    try:
+        fd = os.open(folder / f".{name}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), locations.file_mode())
+    except OSError:
+        if shared:  # a read-only cache can still be read
+            yield
+            return
+        raise
+    try:
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        give_up = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > give_up:
+                    raise LockTimeout(f"another advisor process has been updating the cached catalog {name!r} "
+                                      f"for more than {timeout_s:g} s") from None
+                time.sleep(0.02)
+        _held[name] = fd
         try:
-            loaded = json.loads(meta_path.read_text(encoding="utf-8"))
-            meta = loaded if isinstance(loaded, dict) else {}
-            if not meta:
-                return Cached(name, data_path, {}, "corrupted", "its metadata is not a JSON object")
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return Cached(name, data_path, {}, "corrupted", f"its metadata is unreadable ({exc})")
-    else:
+            yield
+        finally:
+            del _held[name]
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _load_meta(path: Path) -> dict | str:
+    """The metadata object in `path`, or why it cannot be used."""
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return f"its metadata is unreadable ({type(exc).__name__})"
+    if not isinstance(loaded, dict) or not loaded:
+        return "its metadata is not a JSON object"
+    return loaded
+
+
+def read(name: str, *, verify: bool = True, wait_s: float = 120.0) -> Cached | None:
+    """The cached copy called `name` (checked against its sha256), or None if there is none.
+
+    Waits at most `wait_s` for a pull in progress; after that it reads anyway (the sha256
+    check still refuses a half-committed copy).
+    """
+    try:
+        with lock(name, shared=True, timeout_s=wait_s):
+            return _read(name, verify=verify)
+    except LockTimeout:
+        return _read(name, verify=verify)
+
+
+def _read(name: str, *, verify: bool) -> Cached | None:
+    data_path, meta_path = paths_for(name)
+    pending = _pending_path(name)
+    has_pending = pending.exists()
+    if not data_path.exists() and not meta_path.exists() and not has_pending:
+        return None
+    actual: str | None = None
+    if has_pending:  # a store() was cut short: the metadata that matches the data is the true one
+        candidate = _load_meta(pending)
+        if isinstance(candidate, dict) and data_path.is_file():
+            try:
+                actual = sha256_file(data_path)
+            except OSError:
+                actual = None
+            if actual is not None and candidate.get("sha256") == actual:
+                return Cached(name, data_path, candidate, "ok")
+    if not meta_path.exists():
         return Cached(name, data_path, {}, "missing", "its metadata file is missing")
+    meta = _load_meta(meta_path)
+    if isinstance(meta, str):
+        return Cached(name, data_path, {}, "corrupted", meta)
     if not data_path.is_file():
         return Cached(name, data_path, meta, "missing", "its catalog file is missing")
     if verify:
         try:
-            actual = sha256_file(data_path)
+            actual = actual or sha256_file(data_path)
         except OSError as exc:
             return Cached(name, data_path, meta, "corrupted", f"it cannot be read ({exc.strerror or exc})")
         if actual != meta.get("sha256"):
@@ -167,18 +257,18 @@ def names() -> list[str]:
     return sorted(found)
 
 
-def entries(*, verify: bool = True) -> list[Cached]:
-    return [c for c in (read(n, verify=verify) for n in names()) if c is not None]
+def entries(*, verify: bool = True, wait_s: float = 120.0) -> list[Cached]:
+    return [c for c in (read(n, verify=verify, wait_s=wait_s) for n in names()) if c is not None]
 
 
 def name_for_url(url: str) -> str:
     """The name this URL is cached under: an existing entry for it, else a new free name."""
-    matching = [c for c in entries(verify=False) if c.url == url]
+    matching = [c for c in entries(verify=False, wait_s=0.5) if c.url == url]
     if matching:
         matching.sort(key=lambda c: c.meta.get("checked_at") or c.meta.get("fetched_at") or "")
         return matching[-1].name
     base = derive_name(url)
-    existing = read(base, verify=False)
+    existing = read(base, verify=False, wait_s=0.5)
     if existing is None or existing.url in (None, url):
         return base
     suffix = hashlib.sha256(url.encode("utf-8")).hexdigest()[:8]
@@ -186,48 +276,84 @@ def name_for_url(url: str) -> str:
 
 
 def temp_file(name: str) -> tuple[int, Path]:
-    """A new temp file in the cache folder (same filesystem as the final copy)."""
-    import tempfile
+    """A new temp file in the cache folder (same filesystem as the final copy), named after its process."""
+    return locations.create_temp(paths_for(name)[0], ".part")
 
-    folder = locations.ensure_dir(cache_dir())
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
-    return fd, Path(tmp)
+
+def _meta_text(meta: dict) -> str:
+    return json.dumps(meta, indent=2, sort_keys=True) + "\n"
 
 
 def store(name: str, fetched_file: Path, meta: dict) -> Cached:
-    """Move a validated, fsynced temp file into place as `name`, then write its metadata."""
+    """Commit a validated, fsynced temp file as `name` together with its metadata (see the module doc).
+
+    The caller holds `lock(name)`.
+    """
     data_path, meta_path = paths_for(name)
+    pending = _pending_path(name)
+    locations.write_atomic(pending, _meta_text(meta))
     os.replace(fetched_file, data_path)
     _fsync_dir(data_path.parent)
-    locations.write_atomic(meta_path, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    os.replace(pending, meta_path)
+    _fsync_dir(data_path.parent)
     return Cached(name, data_path, meta, "ok")
 
 
 def touch(cached: Cached, **changes) -> Cached:
     """Rewrite an intact copy's metadata (e.g. `checked_at` after a 304); its bytes stay."""
     meta = {**cached.meta, **changes}
-    locations.write_atomic(paths_for(cached.name)[1], json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    locations.write_atomic(paths_for(cached.name)[1], _meta_text(meta))
     return Cached(cached.name, cached.path, meta, cached.state, cached.detail)
+
+
+def clean(name: str | None = None) -> int:
+    """Remove temp files left by killed runs: all of `name`'s (the caller holds its lock), and any
+    other whose process is gone. A cut-short store() of `name` is rolled forward or back."""
+    folder = cache_dir()
+    if not folder.is_dir():
+        return 0
+    removed = locations.clean_stale_temps(folder)
+    if name is None:
+        return removed
+    data_path, meta_path = paths_for(name)
+    for leftover in folder.glob(f".{glob_escape(data_path.name)}.*.part"):
+        try:
+            leftover.unlink()
+            removed += 1
+        except OSError:
+            pass
+    pending = _pending_path(name)
+    if pending.exists():
+        current = _read(name, verify=True)
+        try:
+            if current is not None and current.usable and current.meta.get("sha256") != _meta_sha(meta_path):
+                os.replace(pending, meta_path)  # the data is the new copy: finish the commit
+            else:
+                pending.unlink()  # the data is the old copy: forget the half-made commit
+        except OSError:
+            pass
+    return removed
+
+
+def _meta_sha(meta_path: Path) -> str | None:
+    meta = _load_meta(meta_path) if meta_path.exists() else None
+    return meta.get("sha256") if isinstance(meta, dict) else None
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
 
 
 def drop(name: str) -> bool:
     """Remove `name` (both files and any leftover temp files); False if there was nothing."""
     removed = False
-    for path in paths_for(name):
-        try:
-            path.unlink()
-            removed = True
-        except FileNotFoundError:
-            pass
-    folder = cache_dir()
-    if folder.is_dir():
-        mine = re.compile(rf"^\.{re.escape(name)}\.[A-Za-z0-9_]+\.part$")
-        for leftover in folder.glob(".*.part"):
-            if not mine.match(leftover.name):
-                continue
+    with lock(name):
+        clean(name)
+        for path in (*paths_for(name), _pending_path(name)):
             try:
-                leftover.unlink()
-            except OSError:
+                path.unlink()
+                removed = removed or path != _pending_path(name)
+            except FileNotFoundError:
                 pass
     return removed
 

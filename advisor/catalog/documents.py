@@ -6,41 +6,54 @@ any field before validation.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from advisor.catalog.locate import Locator
-from advisor.catalog.parse import parse_toml, read_text
+from advisor.catalog.parse import parse_toml, parse_value, path_problem, read_text
 from advisor.catalog.words import did_you_mean, message_for, show_value
-from advisor.errors import InputError, Problem, UsageError, display_path
+from advisor.errors import InputError, Problem, UsageError, display_path, echo
 
 M = TypeVar("M", bound=BaseModel)
 
 
+def _arg(assignment: str) -> str:
+    """How a --set argument is named in messages (cut to 80 characters)."""
+    return f"--set {echo(assignment)}"
+
+
 def parse_set(assignment: str) -> tuple[list[str], object]:
-    """`datacenter.cooling=air` -> (['datacenter', 'cooling'], 'air'); values are TOML when they parse."""
+    """`datacenter.cooling=air` -> (['datacenter', 'cooling'], 'air'); values are TOML when they parse.
+
+    The value goes through the same guarded parser as files (depth, integer size, length).
+    """
     if "=" not in assignment:
-        raise UsageError(f"--set {assignment!r}: expected KEY.PATH=VALUE")
+        raise UsageError(f"{_arg(assignment)}: expected KEY.PATH=VALUE")
     key, raw = assignment.split("=", 1)
-    path = [p for p in key.strip().split(".") if p]
-    if not path:
-        raise UsageError(f"--set {assignment!r}: empty key")
-    try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
+    path = [p.strip() for p in key.strip().split(".")]
+    if not key.strip() or any(not p for p in path):
+        raise UsageError(f"{_arg(assignment)}: the key must be names separated by single dots, like demand.utilisation")
+    value, problems = parse_value(raw.strip(), _arg(assignment))
+    if problems:
+        raise UsageError(problems[0].format())
     return path, value
 
 
 def apply_sets(data: dict, sets: list[str]) -> dict:
-    """Apply overrides in order; list items are addressed by index or by their `name`."""
-    for assignment in sets:
-        path, value = parse_set(assignment)
-        node = data
-        for i, part in enumerate(path[:-1]):
+    """Apply overrides in order; list items are addressed by index or by their `name`.
+
+    Every argument is checked against the document before any is applied: a path through
+    a value (`--set name.x=1` where `name` is a string) is a UsageError naming the argument.
+    """
+    import copy
+
+    parsed = [(assignment, *parse_set(assignment)) for assignment in sets]  # every argument's grammar first
+    out = copy.deepcopy(data)
+    for assignment, path, value in parsed:
+        node = out
+        for part in path[:-1]:
             nxt = _child(node, part, assignment)
             if nxt is None:
                 nxt = {}
@@ -48,29 +61,34 @@ def apply_sets(data: dict, sets: list[str]) -> dict:
             node = nxt
         last = path[-1]
         if isinstance(node, list):
-            idx = _index(node, last, assignment)
-            node[idx] = value
-        else:
+            node[_index(node, last, assignment)] = value
+        elif isinstance(node, dict):
             node[last] = value
-    return data
+        else:
+            raise UsageError(f"{_arg(assignment)}: {'.'.join(path[:-1])!r} is a value, not a table")
+    return out
 
 
 def _index(items: list, part: str, assignment: str) -> int:
-    if part.isdigit() and int(part) < len(items):
+    if part.isdigit() and len(part) < 10 and int(part) < len(items):
         return int(part)
     for i, item in enumerate(items):
         if isinstance(item, dict) and item.get("name") == part:
             return i
     names = [str(x.get("name")) for x in items if isinstance(x, dict)]
-    raise UsageError(f"--set {assignment!r}: no item {part!r}.{did_you_mean(part, names)}")
+    raise UsageError(f"{_arg(assignment)}: no item {echo(part)} (items are 0..{len(items) - 1} or by name)."
+                     f"{did_you_mean(part, names)}")
 
 
 def _child(node, part: str, assignment: str):
     if isinstance(node, list):
         return node[_index(node, part, assignment)]
     if not isinstance(node, dict):
-        raise UsageError(f"--set {assignment!r}: {part!r} is inside a value, not a table")
-    return node.get(part)
+        raise UsageError(f"{_arg(assignment)}: {echo(part)} is inside a value, not a table")
+    child = node.get(part)
+    if child is not None and not isinstance(child, (dict, list)):
+        raise UsageError(f"{_arg(assignment)}: {echo(part)} is a value ({show_value(child)}), not a table")
+    return child
 
 
 def load_document(path: Path | str, model: type[M], *, sets: list[str] = ()) -> M:
@@ -82,6 +100,9 @@ def load_document(path: Path | str, model: type[M], *, sets: list[str] = ()) -> 
 def read_document(path: Path | str) -> tuple[str, str, dict]:
     """(origin for messages, text, parsed TOML) of a user file; InputError if it cannot be read or parsed."""
     p = Path(path)
+    bad = path_problem(p, echo(str(p)))
+    if bad:
+        raise InputError([bad])
     origin = display_path(p)
     if not p.is_file():
         raise InputError([Problem(origin, None, "no such file" if not p.exists() else "not a file")])
@@ -111,7 +132,7 @@ def problems_from(exc: ValidationError, model: type[BaseModel], origin: str, tex
         msg = message_for(err)
         if err["type"] == "extra_forbidden":
             holder = _fields_at(model, loc[:-1])
-            msg = f"unknown key {str(loc[-1])!r}.{did_you_mean(str(loc[-1]), holder)}"
+            msg = f"unknown key {echo(str(loc[-1]))}.{did_you_mean(str(loc[-1]), holder)}"
         elif err["type"] == "missing":
             msg = f"missing required field {str(loc[-1])!r}"
         elif "input" in err and not isinstance(err["input"], (dict, list)):
@@ -123,7 +144,8 @@ def problems_from(exc: ValidationError, model: type[BaseModel], origin: str, tex
 def _dotted(loc: tuple) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+        text = str(part) if len(str(part)) <= 60 else str(part)[:59] + "…"
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + text
     return out
 
 

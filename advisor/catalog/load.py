@@ -13,7 +13,7 @@ from advisor.catalog.lint import lint
 from advisor.catalog.merge import Layer, Merged, merge
 from advisor.catalog.parse import read_text
 from advisor.catalog.references import check_references
-from advisor.catalog.validate import problems_from_error, validate_text
+from advisor.catalog.validate import check_file, problems_from_error, rejected, validate_text
 from advisor.domain import Catalog, Defaults
 from advisor.errors import AdvisorError, CatalogError, Problem, display_path
 
@@ -73,7 +73,8 @@ def collect(
         problems += missing
         layers.append(_read_layer(sources.BUILTIN_LABEL, files))
     for source in overlays:
-        label, files, missing = sources.overlay_files(source, allow_http=allow_http)
+        label, files, missing = sources.overlay_files(
+            source, resolve_url=lambda url: resolve_url(url, allow_http=allow_http))
         problems += missing
         layers.append(_read_layer(label, files))
     for layer in layers:
@@ -121,6 +122,7 @@ def load_catalog(
 
     if builtin:  # the user's own overlay folder (advisor model import) sits between built-in and --catalog
         overlays = [*sources.user_overlays(), *overlays]
+    snapshot.open_cache()
     snap_key = snapshot.key(overlays, strict) if builtin else None
     if snap_key and (cached := snapshot.read(snap_key)) is not None:
         return cached
@@ -131,6 +133,51 @@ def load_catalog(
         n = len(outcome.errors)
         raise CatalogError(outcome.errors, summary=f"{n} problem{'s' if n != 1 else ''} in the catalog; nothing was loaded")
     return outcome.catalog, outcome.warnings
+
+
+# remote catalogs: fetched by advisor.catalog.remote, validated here ---------------------------
+
+def check_overlay(path: Path, url: str) -> list[str]:
+    """A downloaded catalog validated completely, as an overlay on the built-in catalog.
+
+    Per-file rules first (UTF-8, guarded TOML, schema, duplicate ids), then the whole
+    pipeline (references, defaults, lint). Raises CatalogError with problems named by
+    `url`; returns the lint warnings about this file.
+    """
+    check_file(path, url)
+    origin = display_path(path)
+
+    def renamed(p: Problem) -> Problem:
+        if p.file not in (origin, str(path)):
+            return p
+        return Problem(url, p.key, p.message, p.line, p.severity)
+
+    outcome = collect([path])
+    errors = [renamed(p) for p in outcome.errors]
+    if errors or outcome.catalog is None:
+        errors = errors or [Problem(url, None, "the catalog did not load as an overlay on the built-in catalog")]
+        raise CatalogError(errors, summary=rejected(url, len(errors)))
+    mine = [renamed(p) for p in outcome.warnings]
+    return [p.format().removeprefix("warning: ") for p in mine if p.file == url]
+
+
+def resolve_url(url: str, *, allow_http: bool = False, **kwargs) -> Path:
+    """`--catalog URL`: the fetched (fully validated) or last good cached copy, as a local path."""
+    try:
+        # Deferred: remote catalogs pull in httpx, and most runs never name a URL.
+        from advisor.catalog import remote
+    except ImportError as exc:
+        if getattr(exc, "name", None) not in (None, "advisor.catalog.remote"):
+            raise
+        raise CatalogError([Problem(url, None, "remote catalogs are not available in this build of advisor")]) from None
+    return Path(remote.resolve(url, allow_http=allow_http, check=check_overlay, **kwargs))
+
+
+def pull(url: str, **kwargs):
+    """`advisor catalog pull`: fetch, validate completely (check_overlay) and cache; never falls back."""
+    from advisor.catalog import remote
+
+    return remote.pull(url, check=check_overlay, **kwargs)
 
 
 def _is_builtin(source: str | Path) -> bool:

@@ -5,6 +5,7 @@ Only lines actually found are returned: a made-up number is worse than no number
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import cached_property
 
@@ -33,12 +34,40 @@ class Locator:
                 out.append((number, name, m.group(1) == "[["))
         return out
 
+    @cached_property
+    def _header_lines(self) -> list[int]:
+        return [number for number, _, _ in self.headers]
+
+    @cached_property
+    def _by_name(self) -> dict[str, tuple[list[int], int | None]]:
+        """name -> (lines of its `[[name]]` headers in order, line of its first `[name]`): one pass."""
+        out: dict[str, tuple[list[int], int | None]] = {}
+        for number, name, is_array in self.headers:
+            arrays, table = out.get(name, ([], None))
+            if is_array:
+                arrays.append(number)
+            elif table is None:
+                table = number
+            out[name] = (arrays, table)
+        return out
+
+    @cached_property
+    def _first_line(self) -> dict[str, int]:
+        """Top-level name -> the first header line that opens it or a table under it."""
+        out: dict[str, int] = {}
+        for number, name, _ in self.headers:
+            parts = name.split(".")
+            for i in range(1, len(parts) + 1):
+                out.setdefault(".".join(parts[:i]), number)
+        return out
+
     def _span(self, start: int, table: str) -> tuple[int, int]:
         """Lines from header `start` up to the next header outside `table`."""
         end = len(self.lines) + 1
-        for number, name, is_array in self.headers:
-            if number <= start:
-                continue
+        at = bisect.bisect_right(self._header_lines, start)
+        headers = self.headers
+        for i in range(at, len(headers)):
+            number, name, is_array = headers[i]
             if name.startswith(table + ".") and not (is_array and name == table):
                 continue
             end = number
@@ -47,16 +76,11 @@ class Locator:
 
     def entry_span(self, table: str, index: int | None) -> tuple[int, int] | None:
         """The lines of the `index`-th `[[table]]` (0-based), or of `[table]` when index is None."""
-        seen = 0
-        for number, name, is_array in self.headers:
-            if name != table:
-                continue
-            if index is None and not is_array:
-                return self._span(number, table)
-            if index is not None and is_array:
-                if seen == index:
-                    return self._span(number, table)
-                seen += 1
+        arrays, first_table = self._by_name.get(table, ([], None))
+        if index is None:
+            return self._span(first_table, table) if first_table is not None else None
+        if 0 <= index < len(arrays):
+            return self._span(arrays[index], table)
         return None
 
     def entry_line(self, table: str, index: int | None) -> int | None:
@@ -91,16 +115,17 @@ class Locator:
                 # inline table on the parent's line: `maturity = { day0_fraction = 0.1 }`
                 if re.search(rf"""[{{,]\s*["']?{re.escape(key)}["']?\s*=""", text):
                     return number, number + 1
-        for number, name, _ in self.headers:  # a sub-table header: [accelerator.dense_tflops]
-            if start <= number < end and name == f"{path}.{key}":
-                return self._span(number, name)
+        arrays, table = self._by_name.get(f"{path}.{key}", ([], None))  # a sub-table: [accelerator.dense_tflops]
+        for number in sorted(([table] if table is not None else []) + arrays):
+            if start <= number < end:
+                return self._span(number, f"{path}.{key}")
         return None
 
     def top_level_line(self, name: str) -> int | None:
         """Where a top-level table or key named `name` first appears."""
-        for number, header, _ in self.headers:
-            if header == name or header.startswith(name + "."):
-                return number
+        found = self._first_line.get(name)
+        if found is not None:
+            return found
         pattern = _key_pattern(name)
         first_header = self.headers[0][0] if self.headers else len(self.lines) + 1
         for number in range(1, first_header):

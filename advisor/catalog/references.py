@@ -5,7 +5,7 @@ from __future__ import annotations
 from advisor.catalog.merge import Merged
 from advisor.catalog.words import did_you_mean
 from advisor.domain import KINDS, normalise_id
-from advisor.errors import Problem
+from advisor.errors import Problem, echo
 
 # (kind holding the reference, field, kind referred to)
 REFERENCES: tuple[tuple[str, str, str], ...] = (
@@ -32,6 +32,7 @@ def check_references(merged: Merged) -> list[Problem]:
     for kind, field_name, target in REFERENCES:
         known = _known(merged, target)
         table, target_table = KINDS[kind][0], KINDS[target][0]
+        choices: list[str] | None = None
         for ident, entry in merged.entries[kind].items():
             ref = getattr(entry, field_name, None)
             if ref is None:
@@ -40,12 +41,13 @@ def check_references(merged: Merged) -> list[Problem]:
             if probe in known:
                 continue
             site = merged.sites[(kind, ident)]
-            choices = sorted(merged.entries[target]) + (
-                sorted(a for e in merged.entries[target].values() for a in e.aliases) if target == "models" else []
-            )
+            if choices is None:
+                choices = sorted(merged.entries[target]) + (
+                    sorted(a for e in merged.entries[target].values() for a in e.aliases) if target == "models" else []
+                )
             hint = did_you_mean(ref, choices)
             problems.append(Problem(
-                site.file, f'{table} "{ident}" > {field_name}',
-                f"no {target_table} with id {ref!r}.{hint}", site.line_of(field_name),
+                site.file, f"{table} {echo(ident, 60)} > {field_name}".replace("'", '"'),
+                f"no {target_table} with id {echo(ref)}.{hint}", site.line_of(field_name),
             ))
     return problems

@@ -1,29 +1,27 @@
 """Remote catalogs over HTTP, safely, with an offline fallback to the last good copy.
 
-`resolve(url)` is what `--catalog URL` uses: fetch or revalidate (ETag /
-Last-Modified) through the user cache and return the cached file's path. When the
-server cannot be reached or sends something bad, the last good cached copy is used
-with a one-line warning naming its age; with no usable copy it is a RemoteError.
-`pull(url)` is `advisor catalog pull`: the same fetch, validated completely (per file
-and against the built-in catalog) and never falling back.
+`resolve(url)` is what `--catalog URL` uses: fetch or revalidate (ETag / Last-Modified)
+through the user cache and return the cached file's path; on any failure the last good
+copy is used with a warning naming the URL and its age (none: RemoteError). `pull(url)`
+is `advisor catalog pull`: the same fetch, never falling back. Both validate the body with
+`check` (the loader passes its full validation, cross-references included; this module
+never imports the loader) before it replaces anything.
 
-Safety rules, all enforced here:
-- https only; plain http only for loopback hosts or with `allow_http`. Every redirect
-  hop is checked the same way *before* connecting, at most 5 hops, never https -> http.
-- connect and read timeouts, plus an overall deadline checked between chunks, so a
-  server trickling bytes holds us at most deadline + one read timeout.
+Safety rules, all enforced here (URL rules in `urls.py`: https only, loopback http,
+redirects checked per hop, no credentials in URLs):
+- connect and read timeouts, plus one overall deadline for download, parse and validation.
 - a size cap enforced while streaming (and on an announced Content-Length up front);
-  the body is never read whole first. A body shorter than its Content-Length is refused.
-- the body must be UTF-8 TOML that passes validation; it is parsed, never executed.
-- the download goes to a temp file in the cache folder, is fsynced, validated and only
-  then moved into place (os.replace); a failed pull leaves the cached copy untouched.
+  a body shorter than its Content-Length is refused. The body is parsed, never executed.
+- the download goes to a fsynced temp file, is validated and only then committed with its
+  metadata (`cache.store`); a failed pull leaves the cached copy untouched.
 - a cached copy whose bytes no longer match its recorded sha256 is never used.
+- one pull of a name at a time (`cache.lock`), across processes; temp files of killed
+  pulls are removed on the next run.
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import os
 import sys
 import time
@@ -33,6 +31,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from advisor.catalog import cache
+from advisor.catalog.urls import LOOPBACK_NAMES, check_url, is_loopback, redact  # noqa: F401 - re-exported
+from advisor.catalog.urls import next_hop as _next_hop
+from advisor.catalog.validate import check_file
 from advisor.errors import AdvisorError, CatalogError, Problem, RemoteError
 
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
@@ -41,9 +42,10 @@ DEFAULT_DEADLINE_S = 60.0
 DEFAULT_MAX_BYTES = 10_000_000
 MAX_REDIRECTS = 5
 REDIRECT_CODES = (301, 302, 303, 307, 308)
-LOOPBACK_NAMES = ("localhost",)
 
 Warn = Callable[[str], None]
+Check = Callable[[Path, str], list[str]]
+"""check(downloaded file, url) -> lint warnings; raises CatalogError if it is not a valid catalog."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,9 @@ class Limits:
 
     def __post_init__(self):
         for name in ("connect_timeout_s", "read_timeout_s", "deadline_s"):
-            if not getattr(self, name) > 0:
-                raise RemoteError(f"{name.removesuffix('_s').replace('_', ' ')} must be more than 0 seconds")
+            value = getattr(self, name)
+            if not (value > 0 and value < 86_400):
+                raise RemoteError(f"{name.removesuffix('_s').replace('_', ' ')} must be more than 0 and less than 86400 seconds")
         if self.max_bytes < 1:
             raise RemoteError("max bytes must be at least 1")
 
@@ -78,58 +81,6 @@ class Outcome:
 
 def stderr_warning(message: str) -> None:
     print(f"advisor: warning: {message}", file=sys.stderr)
-
-
-# URL rules -----------------------------------------------------------------------------------------
-
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_url(url: str, *, allow_http: bool) -> None:
-    """Refuse a URL we must not connect to (RemoteError); returns if it is fine."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError as exc:
-        raise RemoteError(f"{url}: not a valid URL ({exc})") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise RemoteError(f"{url}: only https URLs can be catalogs (got {scheme or 'no'} scheme)")
-    if not host:
-        raise RemoteError(f"{url}: the URL names no host")
-    if scheme == "http" and not allow_http and not is_loopback(host):
-        raise RemoteError(
-            f"{url}: refusing plain http (only https, or http to 127.0.0.1/::1/localhost); "
-            "pass --allow-http to allow it"
-        )
-
-
-def _next_hop(current: str, location: str | None, *, allow_http: bool) -> str:
-    """Where a redirect points, checked before anything connects there."""
-    import httpx
-
-    if not location:
-        raise RemoteError(f"{current}: redirect without a Location header")
-    try:
-        target = str(httpx.URL(current).join(location))
-    except (httpx.InvalidURL, ValueError) as exc:
-        raise RemoteError(f"{current}: redirect to a bad URL {location!r} ({exc})") from None
-    if urlsplit(current).scheme.lower() == "https" and urlsplit(target).scheme.lower() != "https":
-        raise RemoteError(f"{current}: refusing a redirect from https to {target} (not https)")
-    try:
-        check_url(target, allow_http=allow_http)
-    except RemoteError as exc:
-        raise RemoteError(f"{current}: refusing redirect: {exc}") from None
-    return target
 
 
 # fetching ------------------------------------------------------------------------------------------
@@ -259,51 +210,6 @@ def _unlink(path: Path) -> None:
 
 # validation ----------------------------------------------------------------------------------------
 
-def _validate(temp: Path, url: str, *, cross_check: bool) -> list[str]:
-    """Raise CatalogError if the downloaded file is not a valid catalog; return lint warnings.
-
-    Always the per-file rules (UTF-8, TOML syntax, schema, duplicate ids). With
-    `cross_check`, also the whole load pipeline with the file as an overlay on the
-    built-in catalog (references, defaults, lint), problems named by the URL.
-    """
-    from advisor.catalog.validate import parse_catalog_text
-    from advisor.errors import display_path
-
-    try:
-        text = temp.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CatalogError([Problem(url, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")],
-                           summary=_rejected(url, 1)) from None
-    _entries, _defaults, problems = parse_catalog_text(text, url)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors or not cross_check:
-        if errors:
-            raise CatalogError(errors, summary=_rejected(url, len(errors)))
-        return []
-
-    from advisor.catalog.load import collect
-
-    origin = display_path(temp)
-
-    def renamed(p: Problem) -> Problem:
-        if p.file not in (origin, str(temp)):
-            return p
-        return Problem(url, p.key, p.message, p.line, p.severity)
-
-    outcome = collect([temp])
-    errors = [renamed(p) for p in outcome.errors]
-    if errors or outcome.catalog is None:
-        errors = errors or [Problem(url, None, "the catalog did not load as an overlay on the built-in catalog")]
-        raise CatalogError(errors, summary=_rejected(url, len(errors)))
-    # Lint warnings about this file only; the built-in catalog's own are not news here.
-    mine = [renamed(p) for p in outcome.warnings]
-    return [p.format().removeprefix("warning: ") for p in mine if p.file == url]
-
-
-def _rejected(url: str, n: int) -> str:
-    return f"{n} problem{'s' * (n != 1)} in {url}; it was not cached (any cached copy is unchanged)"
-
-
 def _one_line(exc: AdvisorError) -> str:
     if isinstance(exc, CatalogError) and exc.problems:
         first = exc.problems[0].format()
@@ -328,8 +234,9 @@ def _conditional(cached: cache.Cached | None) -> dict:
 
 def _fetch_into_cache(
     url: str, name: str, cached: cache.Cached | None, *, allow_http: bool, limits: Limits,
-    expected_sha256: str | None, cross_check: bool,
+    expected_sha256: str | None, check: Check,
 ) -> Outcome:
+    started = time.monotonic()
     conditional = _conditional(cached)
     if expected_sha256 and cached is not None and cached.meta.get("sha256") != expected_sha256:
         conditional = {}  # the copy we hold is not the one asked for: fetch the body
@@ -350,7 +257,12 @@ def _fetch_into_cache(
             raise RemoteError(
                 f"{url}: sha256 mismatch: expected {expected_sha256}, got {fetched.sha256}; not cached"
             )
-        warnings = _validate(fetched.temp, url, cross_check=cross_check)
+        warnings = check(fetched.temp, url)
+        if time.monotonic() - started > limits.deadline_s:
+            raise RemoteError(
+                f"{url}: download, parse and validation took longer than the overall limit of "
+                f"{limits.deadline_s:g} s; not cached"
+            )
         meta = {
             "name": name, "url": url, "final_url": fetched.url, "etag": fetched.etag,
             "last_modified": fetched.last_modified, "sha256": fetched.sha256, "size": fetched.size,
@@ -375,33 +287,54 @@ def _check_sha256(value: str | None) -> str | None:
     return text
 
 
+def _name_for(url: str) -> str:
+    try:
+        return cache.name_for_url(url)
+    except OSError as exc:
+        raise RemoteError(f"{url}: cannot read the catalog cache in {cache.cache_dir()}: {exc.strerror or exc}") from None
+
+
+def _locked(name: str, limits: Limits):
+    """The lock of `name` for one pull, waiting at most about one other pull's deadline."""
+    return cache.lock(name, timeout_s=limits.deadline_s + limits.read_timeout_s + 5)
+
+
 def pull(
     url: str, *, name: str | None = None, sha256: str | None = None, allow_http: bool = False,
-    limits: Limits | None = None,
+    limits: Limits | None = None, check: Check | None = None,
 ) -> Outcome:
-    """Fetch (or revalidate) `url`, validate it completely, and cache it under `name`.
+    """Fetch (or revalidate) `url`, validate it with `check`, and cache it under `name`.
 
     Never falls back: any failure raises RemoteError / CatalogError and leaves the
-    cached copy byte for byte as it was.
+    cached copy byte for byte as it was. Pulls of one name are serialised across processes.
     """
     check_url(url, allow_http=allow_http)
     expected = _check_sha256(sha256)
     if name is None:
-        name = cache.name_for_url(url)
+        name = _name_for(url)
     else:
         try:
             cache.check_name(name)
         except ValueError as exc:
             raise RemoteError(str(exc)) from None
-    cached = cache.read(name)
-    if cached is not None and cached.url not in (None, url):
-        cached = None  # same name, another URL: replace it outright, no revalidation
-    return _fetch_into_cache(url, name, cached, allow_http=allow_http, limits=limits or Limits(),
-                             expected_sha256=expected, cross_check=True)
+    limits = limits or Limits()
+    try:
+        with _locked(name, limits):
+            cache.clean(name)
+            cached = cache.read(name)
+            if cached is not None and cached.url not in (None, url):
+                cached = None  # same name, another URL: replace it outright, no revalidation
+            return _fetch_into_cache(url, name, cached, allow_http=allow_http, limits=limits,
+                                     expected_sha256=expected, check=check or check_file)
+    except cache.LockTimeout as exc:
+        raise RemoteError(f"{url}: {exc}; try again") from None
+    except OSError as exc:
+        raise RemoteError(f"{url}: cannot write the catalog cache in {cache.cache_dir()}: {exc.strerror or exc}") from None
 
 
 def resolve(
     url: str, *, allow_http: bool = False, limits: Limits | None = None, warn: Warn | None = None,
+    check: Check | None = None,
 ) -> Path:
     """The local path of `url`'s catalog: fetched or revalidated, else the last good copy.
 
@@ -412,15 +345,28 @@ def resolve(
     """
     check_url(url, allow_http=allow_http)
     warn = warn or stderr_warning
-    name = cache.name_for_url(url)
-    cached = cache.read(name)
+    limits = limits or Limits()
+    name = _name_for(url)
+    cached = None
     try:
-        outcome = _fetch_into_cache(url, name, cached, allow_http=allow_http, limits=limits or Limits(),
-                                    expected_sha256=None, cross_check=False)
-    except AdvisorError as exc:
-        reason = _one_line(exc)
+        with _locked(name, limits):
+            cache.clean(name)
+            cached = cache.read(name)
+            outcome = _fetch_into_cache(url, name, cached, allow_http=allow_http, limits=limits,
+                                        expected_sha256=None, check=check or check_file)
+    except Exception as exc:  # any failure of any kind: the last good copy, if there is one
+        if cached is None:
+            try:
+                cached = cache.read(name, wait_s=1.0)
+            except OSError:
+                cached = None
+        reason = _one_line(exc) if isinstance(exc, AdvisorError) else f"{type(exc).__name__}: {exc}"[:300]
+        if isinstance(exc, cache.LockTimeout):
+            reason = str(exc)
         if cached is not None and cached.usable:
             when = cached.meta.get("checked_at") or cached.meta.get("fetched_at")
+            if url not in reason:
+                reason = f"{url}: {reason}"
             warn(f"using cached copy of {name} from {cache.age_words(when)}: {reason}")
             return cached.path
         if cached is not None:
@@ -430,7 +376,7 @@ def resolve(
             ) from None
         if isinstance(exc, CatalogError):
             raise
-        raise RemoteError(f"{reason}; there is no cached copy to fall back on") from None
+        raise RemoteError(f"{reason}; there is no cached copy to fall back on" + ("" if url in reason else f" ({url})")) from None
     if cached is not None and not cached.usable:
         warn(f"the cached copy of {name} was damaged ({cached.detail}); fetched it again")
     return outcome.path

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from advisor import locations
-from advisor.errors import CatalogError, Problem, display_path
+from advisor.catalog.parse import path_problem
+from advisor.errors import CatalogError, Problem, display_path, echo
 
 BUILTIN_LABEL = "built-in"
 
@@ -33,31 +35,34 @@ def user_overlays() -> list[Path]:
     return [folder] if folder.is_dir() and any(folder.glob("*.toml")) else []
 
 
-def resolve_remote(url: str, *, allow_http: bool) -> Path:
-    """A URL's catalog as a local path (fetched or cached) via advisor.catalog.remote."""
-    try:
-        # Deferred: remote catalogs pull in httpx, and most runs never name a URL.
-        from advisor.catalog import remote
-    except ModuleNotFoundError as exc:
-        if exc.name != "advisor.catalog.remote":
-            raise
-        raise CatalogError([Problem(url, None, "remote catalogs are not available in this build of advisor")]) from None
-    return Path(remote.resolve(url, allow_http=allow_http))
+def overlay_files(
+    source: str | Path, *, resolve_url: Callable[[str], Path] | None = None,
+) -> tuple[str, list[Path], list[Problem]]:
+    """(layer label, its .toml files in order, problems) for one overlay source.
 
-
-def overlay_files(source: str | Path, *, allow_http: bool) -> tuple[str, list[Path], list[Problem]]:
-    """(layer label, its .toml files in order, problems) for one overlay source."""
+    A URL is turned into a local file by `resolve_url` (the loader's, which fetches and
+    validates through advisor.catalog.remote); this module never imports the network side.
+    """
     if is_url(source):
         label = str(source)
-        path = resolve_remote(label, allow_http=allow_http)
+        if resolve_url is None:
+            raise CatalogError([Problem(label, None, "remote catalogs are not available here")])
+        path = Path(resolve_url(label))
     else:
+        bad = path_problem(str(source), echo(str(source)))
+        if bad:
+            return bad.file or "", [], [bad]
         path = Path(source).expanduser()
         label = display_path(path)
-    if path.is_dir():
+    try:
+        is_dir, is_file = path.is_dir(), path.is_file()
+    except OSError as exc:
+        return label, [], [Problem(label, None, f"cannot read: {exc.strerror or exc}")]
+    if is_dir:
         files = sorted(path.glob("*.toml"))
         if not files:
             return label, [], [Problem(label, None, "this folder holds no .toml catalog files")]
         return label, files, []
-    if path.is_file():
+    if is_file:
         return label, [path], []
     return label, [], [Problem(label, None, "no such catalog file or folder")]

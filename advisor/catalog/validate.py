@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from advisor.catalog.locate import Locator
-from advisor.catalog.parse import parse_toml
+from advisor.catalog.parse import parse_toml, read_text
 from advisor.catalog.words import did_you_mean, message_for, show_value, type_words
 from advisor.domain import KINDS, Defaults, Entry
-from advisor.errors import Problem
+from advisor.errors import CatalogError, Problem, echo
 
 TABLE_KIND = {table: kind for kind, (table, _) in KINDS.items()}
 DEFAULTS_TABLE = "defaults"
@@ -51,7 +52,9 @@ def entry_label(table: str, raw, index: int | None) -> str:
     if index is None:
         return f"[{table}]"
     ident = raw.get("id") if isinstance(raw, dict) else None
-    return f'{table} "{ident}"' if isinstance(ident, str) and ident else f"{table} #{index + 1}"
+    if isinstance(ident, str) and ident:
+        return f'{table} "{ident}"' if len(ident) <= 60 else f"{table} {echo(ident, 60)}"
+    return f"{table} #{index + 1}"
 
 
 def key_path(loc: tuple) -> str:
@@ -62,7 +65,8 @@ def key_path(loc: tuple) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            out += ("." if out else "") + (text if len(text) <= 60 else text[:59] + "…")
     return out
 
 
@@ -96,7 +100,7 @@ def problems_from_error(
         holder = _model_at(model, loc[:-1]) if loc else model
         if kind == "extra_forbidden":
             choices = list(holder.model_fields) if holder else []
-            message = f"unknown key {name!r}.{did_you_mean(name, choices)}"
+            message = f"unknown key {echo(str(name))}.{did_you_mean(name, choices)}"
             line = locate(loc)
         elif kind == "missing":
             expected = ""
@@ -129,13 +133,14 @@ def validate_text(text: str, origin: str) -> ParsedFile:
         elif name == DEFAULTS_TABLE:
             _validate_defaults(result, where, value)
         else:
-            shape = f"[[{name}]]" if isinstance(value, list) else f"[{name}]" if isinstance(value, dict) else name
+            short = echo(name)[1:-1] if len(name) > 60 else name
+            shape = f"[[{short}]]" if isinstance(value, list) else f"[{short}]" if isinstance(value, dict) else short
             what = "table" if isinstance(value, (list, dict)) else "top-level key"
             hint = did_you_mean(name, KNOWN_TABLES)
             if not hint:
                 hint = " Catalog files hold [[" + "]], [[".join(TABLE_KIND) + "]] and [defaults]."
             result.problems.append(
-                Problem(origin, shape, f"unknown {what} {name!r}.{hint}", where.top_level_line(name))
+                Problem(origin, shape, f"unknown {what} {echo(name)}.{hint}", where.top_level_line(name))
             )
     _check_duplicates(result)
     return result
@@ -221,3 +226,23 @@ def parse_catalog_text(text: str, origin: str) -> tuple[dict[str, list[Entry]], 
     parsed = validate_text(text, origin)
     entries = {kind: [entry for entry, _ in items] for kind, items in parsed.entries.items()}
     return entries, parsed.defaults, parsed.problems
+
+
+def check_file(temp: Path, url: str) -> list[str]:
+    """The per-file rules only (UTF-8, guarded TOML, schema, duplicate ids); CatalogError if broken.
+
+    The loader passes a fuller `check` (the file as an overlay on the built-in catalog,
+    cross-references included); this is the fallback when none is given.
+    """
+    text, problems = read_text(temp, url)
+    if text is None:
+        raise CatalogError(problems, summary=rejected(url, len(problems)))
+    _entries, _defaults, problems = parse_catalog_text(text, url)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise CatalogError(errors, summary=rejected(url, len(errors)))
+    return []
+
+
+def rejected(url: str, n: int) -> str:
+    return f"{n} problem{'s' * (n != 1)} in {url}; it was not cached (any cached copy is unchanged)"

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
+
 from pydantic import BaseModel
 
-from advisor import errors
+from advisor.errors import did_you_mean as _did_you_mean
 
 
 def did_you_mean(word: str, choices) -> str:
-    """The nearest spelling of `word` among `choices`, as a sentence, or nothing."""
-    return errors.did_you_mean(word, choices)
+    """The nearest spelling of `word` among `choices`, as a sentence, or nothing (see advisor.errors)."""
+    return _did_you_mean(str(word), choices)
 
 
 def type_of(value) -> str:
@@ -41,11 +42,12 @@ def show_value(value, limit: int = 60) -> str:
     if isinstance(value, bool):
         shown = "true" if value else "false"
     elif isinstance(value, str):
-        shown = repr(value)
+        shown = repr(value[: limit + 10])
     elif isinstance(value, dict):
-        shown = "{" + ", ".join(f"{k} = {show_value(v, 20).split(' ', 1)[-1]}" for k, v in value.items()) + "}"
+        items = list(value.items())[:10]
+        shown = "{" + ", ".join(f"{str(k)[:20]} = {show_value(v, 20).split(' ', 1)[-1]}" for k, v in items) + "}"
     elif isinstance(value, list):
-        shown = "[" + ", ".join(show_value(v, 20).split(" ", 1)[-1] for v in value) + "]"
+        shown = "[" + ", ".join(show_value(v, 20).split(" ", 1)[-1] for v in value[:10]) + "]"
     else:
         shown = str(value)
     if len(shown) > limit:

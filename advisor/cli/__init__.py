@@ -54,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except AdvisorError as exc:
-        for line in exc.lines():
+        from advisor.catalog.problem_list import capped_lines
+
+        lines = exc.lines()
+        for line in capped_lines(lines, keep_last=bool(getattr(exc, "summary", None))):
             error(line)
         return int(exc.exit_code)
     except KeyboardInterrupt:

@@ -144,15 +144,16 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from advisor.catalog import validate_paths
+    from advisor.catalog.problem_list import capped_lines
     from advisor.cli.messages import error, warn
 
     problems = validate_paths(args.paths, strict=args.strict, allow_http=args.allow_http)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
-    for p in errors:
-        error(p.format())
-    for p in warnings:
-        warn(p.format().removeprefix("warning: "))
+    for line in capped_lines([p.format() for p in errors], what="error"):
+        error(line)
+    for line in capped_lines([p.format().removeprefix("warning: ") for p in warnings], what="warning"):
+        warn(line)
     n_paths = len(args.paths)
     counts = f"{len(errors)} error{'s' * (len(errors) != 1)}, {len(warnings)} warning{'s' * (len(warnings) != 1)}"
     if errors:
@@ -217,12 +218,11 @@ def _limits(args: argparse.Namespace):
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    from advisor.catalog import remote
     from advisor.catalog.cache import size_words
+    from advisor.catalog.load import pull
     from advisor.cli.messages import warn
 
-    outcome = remote.pull(args.url, name=args.name, sha256=args.sha256, allow_http=args.allow_http,
-                          limits=_limits(args))
+    outcome = pull(args.url, name=args.name, sha256=args.sha256, allow_http=args.allow_http, limits=_limits(args))
     for message in outcome.warnings:
         warn(message)
     meta = outcome.meta

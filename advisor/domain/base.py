@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -19,6 +19,75 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9_.]*$"
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
 
+# --- allowed ranges: one annotated type per kind of number ------------------------------------
+# Every numeric field of every model (catalog entries, workloads, fleets, sweeps) uses one of
+# these, so the ranges are in one place and in the JSON Schema. All are finite (NaN and
+# infinities are refused); physical quantities are positive; 0 is allowed only where it
+# means something (a free cost, a weight of 0, a floor of 0 = none, no scale-up link).
+
+
+def _finite(**bounds) -> Any:
+    return Field(allow_inf_nan=False, **bounds)
+
+
+UsdPrice = Annotated[float, _finite(gt=0, le=1e9)]
+"""A price: USD per GPU, per system or per GPU-hour (a pod costs less than $1e9)."""
+UsdCost = Annotated[float, _finite(ge=0, le=1e9)]
+"""A cost that may be 0: hosting per kW-month, retrofit per kW."""
+UsdPerKwh = Annotated[float, _finite(gt=0, le=10)]
+"""Electricity, USD per kWh."""
+Fraction01 = Annotated[float, _finite(gt=0, le=1)]
+"""A fraction in (0, 1]."""
+FractionOrZero = Annotated[float, _finite(ge=0, le=1)]
+"""A fraction in [0, 1] where 0 means none."""
+Utilisation = Annotated[float, _finite(ge=0.01, le=1)]
+"""Average load as a fraction of the peak: at least 1% (below that every cost is noise)."""
+Rate = Annotated[float, _finite(ge=0, le=1)]
+"""An annual rate (cost of capital, maintenance): 0 to 100%."""
+Years = Annotated[float, _finite(ge=0.1, le=15)]
+"""An amortisation or rental horizon: 0.1 to 15 years."""
+Pue = Annotated[float, _finite(ge=1, le=3)]
+"""Power usage effectiveness."""
+Kilowatts = Annotated[float, _finite(ge=0.001, le=100_000)]
+"""IT power of a system or a rack position, kW (1 W to 100 MW)."""
+Megawatts = Annotated[float, _finite(ge=0.001, le=100_000)]
+"""A site's power budget, MW."""
+Watts = Annotated[float, _finite(ge=1, le=100_000)]
+"""Board power of one accelerator, W."""
+Gigabytes = Annotated[float, _finite(gt=0, le=1_000_000)]
+"""Memory, GB."""
+TbPerS = Annotated[float, _finite(gt=0, le=10_000)]
+"""Memory bandwidth, TB/s."""
+GbPerS = Annotated[float, _finite(ge=0, le=1_000_000)]
+"""Link bandwidth, GB/s per direction (0 = no such link, e.g. scale-up of a one-chip box)."""
+Tflops = Annotated[float, _finite(gt=0, le=10_000_000)]
+"""Dense tensor peak, TFLOPS."""
+TokPerS = Annotated[float, _finite(gt=0, le=10_000_000)]
+"""A measured throughput, tokens/s."""
+TokPerSFloor = Annotated[float, _finite(ge=0, le=1_000_000)]
+"""A throughput floor, tokens/s (0 = none)."""
+RequestsPerS = Annotated[float, _finite(gt=0, le=1e9)]
+"""An arrival rate, requests per second."""
+Seconds = Annotated[float, _finite(gt=0, le=1_000_000)]
+"""A latency or time, seconds."""
+Days = Annotated[float, _finite(ge=0, le=36_500)]
+"""Days (since a release, until maturity): 0 to 100 years."""
+Weight = Annotated[float, _finite(ge=0, le=1_000_000)]
+"""A score weight (0 = ignore)."""
+Multiplier = Annotated[float, _finite(ge=1, le=3)]
+"""A power multiplier such as server watts per accelerator watt."""
+Hours = Annotated[float, _finite(ge=1, le=8784)]
+"""Hours a year (at most a leap year)."""
+BillionParams = Annotated[float, _finite(gt=0, le=1_000_000)]
+"""Parameters, billions."""
+Ratio = Annotated[float, _finite(gt=0, le=1_000_000)]
+"""A positive finite ratio (a relative figure)."""
+Count = Annotated[int, Field(ge=1, le=1_000_000_000)]
+"""A count of things: at least 1."""
+Size = Annotated[int, Field(ge=0, le=1_000_000_000)]
+"""A size or count where 0 means none / not applicable."""
+
+
 def normalise_id(text: str) -> str:
     """Ids compare case-insensitively and treat '-', ' ' and '_' alike."""
     return re.sub(r"[-\s]+", "_", text.strip().lower())
@@ -27,7 +96,7 @@ def normalise_id(text: str) -> str:
 class Strict(BaseModel):
     """Unknown keys are errors: a typo must not silently vanish."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
 
 class Entry(Strict):

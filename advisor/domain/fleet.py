@@ -9,11 +9,11 @@ file) and the axes to vary. No I/O here.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from advisor.domain.base import Strict
+from advisor.domain.base import Count, Strict, UsdPrice
 from advisor.domain.workload import Workload
 
 
@@ -21,10 +21,10 @@ class FleetMember(Strict):
     """`count` systems of one kind (a system id, or an accelerator id for its default system)."""
 
     system: str = Field(min_length=1, description="System id (or accelerator id) from the catalog.")
-    count: int = Field(ge=1, description="Number of systems (nodes, racks, boxes), not GPUs.")
+    count: int = Field(ge=1, le=1_000_000, description="Number of systems (nodes, racks, boxes), not GPUs.")
     procurement: Literal["buy", "rent"] | None = Field(default=None, description="Overrides the fleet's procurement.")
-    usd_per_gpu: float | None = Field(default=None, gt=0, description="Own purchase price per GPU (buy).")
-    usd_per_gpu_hour: float | None = Field(default=None, gt=0, description="Own price per GPU-hour (rent).")
+    usd_per_gpu: UsdPrice | None = Field(default=None, description="Own purchase price per GPU (buy).")
+    usd_per_gpu_hour: UsdPrice | None = Field(default=None, description="Own price per GPU-hour (rent).")
 
 
 class Fleet(Strict):
@@ -78,17 +78,28 @@ AXIS_UNITS = {
     "isl": "tokens", "osl": "tokens",
 }
 
+AXIS_RANGES: dict[str, tuple[float, float]] = {
+    "usd_per_kwh": (0.0, 10.0), "usd_per_gpu": (0.0, 1e9), "usd_per_gpu_multiplier": (0.0, 1000.0),
+    "usd_per_gpu_hour": (0.0, 1e9), "usd_per_gpu_hour_multiplier": (0.0, 1000.0), "utilisation": (0.01, 1.0),
+    "concurrent_users": (1.0, 1e9), "days_since_release": (0.0, 36_500.0), "min_tok_s_per_user": (0.0, 1e6),
+    "isl": (1.0, 4_194_304.0), "osl": (1.0, 1_048_576.0),
+}
+"""Allowed values per axis (bounds inclusive; 0 only where the axis allows 0, see ZERO_OK_AXES)."""
+ZERO_OK_AXES = frozenset({"days_since_release", "min_tok_s_per_user"})
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+
 
 class Axis(Strict):
     """One thing to vary: `values = [...]`, or `start`/`stop` with `steps` (count) or `step` (increment)."""
 
     name: AxisName
     system: str | None = Field(default=None, description="Price axes only: the system (or accelerator) id it applies to; all systems when absent.")
-    values: list[float] | None = None
-    start: float | None = None
-    stop: float | None = None
+    values: list[FiniteFloat] | None = Field(default=None, max_length=10_000_000, description="Values in the axis's range (AXIS_RANGES).")
+    start: FiniteFloat | None = None
+    stop: FiniteFloat | None = None
     steps: int | None = Field(default=None, ge=1, le=10_000_000, description="Number of values from start to stop inclusive.")
-    step: float | None = Field(default=None, description="Increment from start up to stop inclusive.")
+    step: FiniteFloat | None = Field(default=None, description="Increment from start up to stop inclusive.")
 
     @model_validator(mode="after")
     def _shape(self):
@@ -112,11 +123,15 @@ class Axis(Strict):
         if self.system is not None and not self.name.startswith("usd_per_gpu"):
             raise ValueError(f"system applies to price axes only, not {self.name!r}")
         ends = self.values if self.values is not None else [self.start, self.stop]
-        bad = [v for v in ends if not math.isfinite(v) or v < 0 or (v == 0 and self.name not in ("days_since_release", "min_tok_s_per_user"))]
+        bad = [v for v in ends if not math.isfinite(v) or v < 0 or (v == 0 and self.name not in ZERO_OK_AXES)]
         if bad:
             raise ValueError(f"axis {self.name!r}: values must be positive (got {bad[0]:g})")
         if self.name == "utilisation" and any(v > 1 for v in ends):
             raise ValueError("utilisation is a fraction of the peak: values must be in (0, 1]")
+        low, high = AXIS_RANGES[self.name]
+        out = [v for v in ends if not low <= v <= high]
+        if out:
+            raise ValueError(f"axis {self.name!r}: values must be between {low:g} and {high:g} (got {out[0]:g})")
         return self
 
     def count(self) -> int:
@@ -153,7 +168,7 @@ class SweepFile(Strict):
     workload: Workload | None = Field(default=None, description="Inline [workload] table, or workload = \"path.toml\".")
     fleets: FleetsFile | None = Field(default=None, description="fleets = \"path.toml\": sweep the fleets of that file instead of the catalog.")
     axes: list[Axis] = Field(min_length=1)
-    max_scenarios: int = Field(default=1_000_000, ge=1, description="Refuse bigger sweeps unless forced.")
+    max_scenarios: Count = Field(default=1_000_000, description="Refuse bigger sweeps unless forced.")
     plot_axis: str | None = Field(default=None, description="Axis drawn by --plot (default: the first with more than one value).")
 
     @model_validator(mode="after")

@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from advisor.domain.base import Entry, Precision, PRECISION_ORDER
+from advisor.domain.base import (
+    PRECISION_ORDER, Count, Entry, GbPerS, Gigabytes, Kilowatts, Precision, TbPerS, Tflops, Watts,
+)
 
 Cooling = Literal["air", "liquid", "air_or_liquid"]
 """What a system needs: air-cooled only, liquid required, or either."""
@@ -20,18 +22,18 @@ class Accelerator(Entry):
     vendor: str = Field(min_length=1)
     ecosystem: str = Field(description="Id of the software ecosystem (cuda, rocm, cann, ...).")
     form_factor: str = ""
-    memory_gb: float = Field(gt=0, description="Nominal memory capacity per accelerator, GB.")
-    memory_usable_gb: float | None = Field(default=None, gt=0, description="Capacity software can use, GB (defaults to 92% of memory_gb).")
+    memory_gb: Gigabytes = Field( description="Nominal memory capacity per accelerator, GB.")
+    memory_usable_gb: Gigabytes | None = Field(default=None, description="Capacity software can use, GB (defaults to 92% of memory_gb).")
     memory_type: str = ""
-    mem_bw_tb_s: float = Field(gt=0, description="Memory bandwidth, TB/s.")
-    dense_tflops: dict[Precision, float] = Field(
+    mem_bw_tb_s: TbPerS = Field( description="Memory bandwidth, TB/s.")
+    dense_tflops: dict[Precision, Tflops] = Field(
         description="Dense (no 2:4 sparsity) tensor peak per precision, TFLOPS.", min_length=1
     )
-    tdp_watts: float = Field(gt=0, description="Board power per accelerator, W.")
-    scale_up_domain: int = Field(ge=1, description="Accelerators sharing the scale-up fabric.")
+    tdp_watts: Watts = Field( description="Board power per accelerator, W.")
+    scale_up_domain: Count = Field( description="Accelerators sharing the scale-up fabric.")
     scale_up_tech: str = ""
-    scale_up_gb_s: float = Field(default=0.0, ge=0, description="Scale-up bandwidth per accelerator, per direction, GB/s.")
-    scale_out_gb_s: float = Field(default=50.0, ge=0, description="Scale-out (NIC) bandwidth per accelerator, per direction, GB/s.")
+    scale_up_gb_s: GbPerS = Field(default=0.0, description="Scale-up bandwidth per accelerator, per direction, GB/s.")
+    scale_out_gb_s: GbPerS = Field(default=50.0, description="Scale-out (NIC) bandwidth per accelerator, per direction, GB/s.")
     launch_year: int = Field(ge=2015, le=2035)
 
     @property
@@ -48,12 +50,12 @@ class System(Entry):
 
     accelerator: str = Field(description="Id of the accelerator this system holds.")
     kind: Literal["node", "rack", "workstation", "pod", "cloud_instance"] = "node"
-    accelerators_per_system: int = Field(ge=1)
+    accelerators_per_system: Count
     default: bool = Field(default=False, description="The system used when only the accelerator is named.")
     cooling: Cooling
-    system_kw: float = Field(gt=0, description="IT power of one system at load, kW.")
-    max_systems_per_rack: int = Field(default=1, ge=1, description="Systems that fit one rack physically.")
-    scale_up_domain: int | None = Field(default=None, ge=1, description="Accelerators per scale-up domain in this system (defaults to the accelerator's, capped by the system).")
+    system_kw: Kilowatts = Field( description="IT power of one system at load, kW.")
+    max_systems_per_rack: Count = Field(default=1, description="Systems that fit one rack physically.")
+    scale_up_domain: Count | None = Field(default=None, description="Accelerators per scale-up domain in this system (defaults to the accelerator's, capped by the system).")
     procurement: list[Procurement] = Field(default_factory=lambda: ["buy", "rent"], min_length=1)
     regions: list[str] = Field(default_factory=lambda: ["global"], description="Regions where it can be had; 'global' = everywhere not excluded.")
     excluded_regions: list[str] = Field(default_factory=list, description="Regions where export rules or sales block it.")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from advisor.domain.base import Entry, Precision
+from advisor.domain.base import BillionParams, Count, Entry, Precision, Size
 
 Attention = Literal["gqa", "mla", "csa_hca", "gqa_sliding"]
 
@@ -17,42 +17,42 @@ class LLM(Entry):
     developer: str = ""
     release_date: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
     architecture: Literal["dense", "moe"]
-    total_params_b: float = Field(gt=0)
-    active_params_b: float = Field(gt=0)
-    layers: int = Field(ge=1)
-    dense_layers: int = Field(default=0, ge=0, description="Leading layers with a dense FFN (MoE models).")
-    hidden_size: int = Field(ge=1)
-    vocab_size: int = Field(default=0, ge=0)
-    max_context: int = Field(ge=1)
+    total_params_b: BillionParams
+    active_params_b: BillionParams
+    layers: Count
+    dense_layers: Size = Field(default=0, description="Leading layers with a dense FFN (MoE models).")
+    hidden_size: Count
+    vocab_size: Size = 0
+    max_context: Count
     attention: Attention
-    num_heads: int = Field(ge=1)
-    num_kv_heads: int = Field(default=0, ge=0)
-    head_dim: int = Field(default=0, ge=0)
-    kv_lora_rank: int = Field(default=0, ge=0, description="MLA: compressed KV width.")
-    qk_rope_head_dim: int = Field(default=0, ge=0)
-    sliding_window: int = Field(default=0, ge=0, description="Tokens in a sliding-window layer's cache.")
-    sliding_layers: int = Field(default=0, ge=0, description="Layers that only keep the sliding window.")
-    csa_layers: int = Field(default=0, ge=0, description="DeepSeek V4: layers with compressed sparse attention.")
-    csa_ratio: int = Field(default=0, ge=0, description="Tokens per compressed CSA entry.")
-    csa_top_k: int = Field(default=0, ge=0, description="Compressed entries a CSA query attends to.")
-    hca_layers: int = Field(default=0, ge=0, description="DeepSeek V4: layers with heavily compressed attention.")
-    hca_ratio: int = Field(default=0, ge=0, description="Tokens per compressed HCA entry.")
-    n_routed_experts: int = Field(default=0, ge=0)
-    n_shared_experts: int = Field(default=0, ge=0)
-    experts_per_token: int = Field(default=0, ge=0)
-    moe_intermediate_size: int = Field(default=0, ge=0)
-    mtp_layers: int = Field(default=0, ge=0, description="Multi-token-prediction layers usable for speculative decoding.")
+    num_heads: Count
+    num_kv_heads: Size = 0
+    head_dim: Size = 0
+    kv_lora_rank: Size = Field(default=0, description="MLA: compressed KV width.")
+    qk_rope_head_dim: Size = 0
+    sliding_window: Size = Field(default=0, description="Tokens in a sliding-window layer's cache.")
+    sliding_layers: Size = Field(default=0, description="Layers that only keep the sliding window.")
+    csa_layers: Size = Field(default=0, description="DeepSeek V4: layers with compressed sparse attention.")
+    csa_ratio: Size = Field(default=0, description="Tokens per compressed CSA entry.")
+    csa_top_k: Size = Field(default=0, description="Compressed entries a CSA query attends to.")
+    hca_layers: Size = Field(default=0, description="DeepSeek V4: layers with heavily compressed attention.")
+    hca_ratio: Size = Field(default=0, description="Tokens per compressed HCA entry.")
+    n_routed_experts: Size = 0
+    n_shared_experts: Size = 0
+    experts_per_token: Size = 0
+    moe_intermediate_size: Size = 0
+    mtp_layers: Size = Field(default=0, description="Multi-token-prediction layers usable for speculative decoding.")
     precisions: list[Precision] = Field(min_length=1, description="Weight precisions with released or standard checkpoints.")
     native_precision: Precision
-    kv_bytes_per_token_measured: float | None = Field(default=None, gt=0, description="Whole-model KV bytes per token as measured by a serving stack.")
+    kv_bytes_per_token_measured: float | None = Field(default=None, gt=0, le=1e12, allow_inf_nan=False, description="Whole-model KV bytes per token as measured by a serving stack.")
     # --- Optional architecture detail (added 2026-12; the engine does not use these yet) ---
-    index_top_k: int = Field(default=0, ge=0, description="Sparse top-k attention (DeepSeek V3.2 / GLM-5 DSA): tokens each query attends to, chosen by an indexer; 0 = dense attention.")
-    index_heads: int = Field(default=0, ge=0, description="Sparse-attention indexer: heads of the indexer's query (DSA lightning indexer).")
-    index_head_dim: int = Field(default=0, ge=0, description="Sparse-attention indexer: key width per token per layer, elements (cached beside the KV cache).")
-    linear_attention_layers: int = Field(default=0, ge=0, description="Layers with linear attention and a fixed-size recurrent state instead of a growing KV cache (Gated DeltaNet, lightning attention).")
-    linear_num_heads: int = Field(default=0, ge=0, description="Linear-attention layers: value heads, each holding a key_head_dim x value_head_dim state matrix.")
-    linear_key_head_dim: int = Field(default=0, ge=0, description="Linear-attention layers: key width per head, elements.")
-    linear_value_head_dim: int = Field(default=0, ge=0, description="Linear-attention layers: value width per head, elements.")
+    index_top_k: Size = Field(default=0, description="Sparse top-k attention (DeepSeek V3.2 / GLM-5 DSA): tokens each query attends to, chosen by an indexer; 0 = dense attention.")
+    index_heads: Size = Field(default=0, description="Sparse-attention indexer: heads of the indexer's query (DSA lightning indexer).")
+    index_head_dim: Size = Field(default=0, description="Sparse-attention indexer: key width per token per layer, elements (cached beside the KV cache).")
+    linear_attention_layers: Size = Field(default=0, description="Layers with linear attention and a fixed-size recurrent state instead of a growing KV cache (Gated DeltaNet, lightning attention).")
+    linear_num_heads: Size = Field(default=0, description="Linear-attention layers: value heads, each holding a key_head_dim x value_head_dim state matrix.")
+    linear_key_head_dim: Size = Field(default=0, description="Linear-attention layers: key width per head, elements.")
+    linear_value_head_dim: Size = Field(default=0, description="Linear-attention layers: value width per head, elements.")
     kv_cache_precision: Precision | None = Field(default=None, description="KV-cache precision the model fixes (e.g. an FP8 cache in the reference implementation); None = chosen by the serving stack.")
 
     @model_validator(mode="after")

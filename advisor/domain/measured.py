@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from advisor.domain.base import Entry, Precision
+from advisor.domain.base import Count, Entry, Precision, Ratio, Seconds, TokPerS
 
 
 class BenchmarkPoint(Entry):
@@ -20,21 +20,21 @@ class BenchmarkPoint(Entry):
     accelerator: str
     model: str
     precision: Precision
-    n_accelerators: int = Field(ge=1)
+    n_accelerators: Count
     framework: str
     disaggregated: bool = False
-    prefill_gpus: int | None = Field(default=None, ge=1, description="Disaggregated runs: GPUs doing prefill.")
-    decode_gpus: int | None = Field(default=None, ge=1, description="Disaggregated runs: GPUs doing decode.")
+    prefill_gpus: Count | None = Field(default=None, description="Disaggregated runs: GPUs doing prefill.")
+    decode_gpus: Count | None = Field(default=None, description="Disaggregated runs: GPUs doing decode.")
     scenario: Literal["online", "offline", "server"]
     throughput_basis: Literal["total", "output"]
-    isl: int = Field(ge=1, description="Input tokens per request (nominal).")
-    osl: int = Field(ge=1, description="Output tokens per request (nominal).")
-    concurrency: int | None = Field(default=None, ge=1, description="Concurrent requests across the whole system.")
-    tok_s_per_gpu: float = Field(gt=0, description="Throughput per GPU on the stated basis, as published.")
-    output_tok_s_per_gpu: float | None = Field(default=None, gt=0)
-    input_tok_s_per_gpu: float | None = Field(default=None, gt=0)
-    tok_s_per_user: float | None = Field(default=None, gt=0, description="Median decode rate per user (1/TPOT).")
-    ttft_s: float | None = Field(default=None, gt=0)
+    isl: Count = Field( description="Input tokens per request (nominal).")
+    osl: Count = Field( description="Output tokens per request (nominal).")
+    concurrency: Count | None = Field(default=None, description="Concurrent requests across the whole system.")
+    tok_s_per_gpu: TokPerS = Field( description="Throughput per GPU on the stated basis, as published.")
+    output_tok_s_per_gpu: TokPerS | None = None
+    input_tok_s_per_gpu: TokPerS | None = None
+    tok_s_per_user: TokPerS | None = Field(default=None, description="Median decode rate per user (1/TPOT).")
+    ttft_s: Seconds | None = None
     spec_decode: Literal["none", "mtp"] = "none"
     parallelism: str = ""
     model_as_published: str = ""
@@ -43,7 +43,7 @@ class BenchmarkPoint(Entry):
     calibrate_reason: str = Field(default="", description="Why a point is kept out of the fit (calibrate = false): the layout, precision or claim today's engine cannot replay.")
     precision_as_published: str = Field(default="", description="The source's own precision name where `precision` had to be mapped (e.g. 'int4 (GPTQ W4A16)').")
     relative_to: str | None = Field(default=None, description="Id of the point a stated relative figure compares against.")
-    relative: float | None = Field(default=None, gt=0, description="Relative figure as published (this / relative_to).")
+    relative: Ratio | None = Field(default=None, description="Relative figure as published (this / relative_to).")
 
     @model_validator(mode="after")
     def _check(self):

@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from advisor.domain.base import Entry, Strict
+from advisor.domain.base import (
+    Entry, FractionOrZero, Hours, Multiplier, Pue, Strict, UsdCost, UsdPerKwh, UsdPrice, Utilisation, Years,
+)
 
 PriceKind = Literal["purchase", "rental", "tco"]
 
@@ -23,7 +25,7 @@ class PricePoint(Entry):
     accelerator: str | None = None
     kind: PriceKind
     tier: str = Field(min_length=1, description="Price tier, e.g. street, on_demand, hyperscaler_tco, neocloud_tco, rental_3yr.")
-    usd: float = Field(gt=0)
+    usd: UsdPrice
     unit: Literal["per_gpu", "per_system", "per_gpu_hour"]
     provider: str = ""
 
@@ -42,19 +44,19 @@ class Defaults(Entry):
     """Facility and finance defaults for TCO; every one can be overridden. Kind: [defaults]."""
 
     name: str = "TCO and engine defaults"
-    amortisation_years: float = Field(gt=0, le=15)
-    cost_of_capital: float = Field(ge=0, le=0.5, description="Annual rate.")
-    residual_fraction: float = Field(ge=0, lt=1, description="Value left at the end of amortisation.")
-    maintenance_fraction_per_year: float = Field(ge=0, le=0.5)
-    install_fraction: float = Field(ge=0, le=1, description="Network, storage and install, as a fraction of hardware capex.")
-    usd_per_kwh: float = Field(gt=0, le=2)
-    pue_air: float = Field(ge=1, le=3)
-    pue_liquid: float = Field(ge=1, le=3)
-    hosting_usd_per_kw_month: float = Field(ge=0)
-    liquid_retrofit_usd_per_kw: float = Field(ge=0, description="One-off cost to add liquid cooling per IT kW, where a hall lacks it and it is allowed.")
-    utilisation: float = Field(gt=0, le=1, description="Average fraction of peak throughput actually sold.")
-    system_overhead: float = Field(ge=1, le=3, description="Server watts per accelerator watt (CPUs, NICs, fans).")
-    hours_per_year: float = Field(default=8760, gt=0)
+    amortisation_years: Years
+    cost_of_capital: float = Field(ge=0, le=0.5, allow_inf_nan=False, description="Annual rate.")
+    residual_fraction: float = Field(ge=0, lt=1, allow_inf_nan=False, description="Value left at the end of amortisation.")
+    maintenance_fraction_per_year: float = Field(ge=0, le=0.5, allow_inf_nan=False)
+    install_fraction: FractionOrZero = Field( description="Network, storage and install, as a fraction of hardware capex.")
+    usd_per_kwh: UsdPerKwh
+    pue_air: Pue
+    pue_liquid: Pue
+    hosting_usd_per_kw_month: UsdCost
+    liquid_retrofit_usd_per_kw: UsdCost = Field( description="One-off cost to add liquid cooling per IT kW, where a hall lacks it and it is allowed.")
+    utilisation: Utilisation = Field( description="Average fraction of peak throughput actually sold.")
+    system_overhead: Multiplier = Field( description="Server watts per accelerator watt (CPUs, NICs, fans).")
+    hours_per_year: Hours = 8760.0
     price_tier: str = Field(description="Default rental tier.")
-    spec_decode_acceptance: float = Field(gt=0, lt=1, description="Default MTP acceptance rate of one drafted token.")
-    kv_reserve_fraction: float = Field(ge=0, lt=0.5, description="Memory held back for activations and fragmentation.")
+    spec_decode_acceptance: float = Field(gt=0, lt=1, allow_inf_nan=False, description="Default MTP acceptance rate of one drafted token.")
+    kv_reserve_fraction: float = Field(ge=0, lt=0.5, allow_inf_nan=False, description="Memory held back for activations and fragmentation.")

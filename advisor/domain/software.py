@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from advisor.domain.base import Entry, Precision, Strict
+from advisor.domain.base import Days, Entry, Fraction01, FractionOrZero, Precision, Strict
 
 
 class Maturity(Strict):
@@ -14,8 +14,8 @@ class Maturity(Strict):
     log space from day 0 to maturity (ROCm on DeepSeek V4 Pro: ~1% on day 0, 110x by day 26).
     """
 
-    day0_fraction: float = Field(gt=0, le=1, description="Fraction of mature throughput on the model's release day.")
-    days_to_mature: float = Field(ge=0, description="Days after release until throughput is mature.")
+    day0_fraction: Fraction01 = Field( description="Fraction of mature throughput on the model's release day.")
+    days_to_mature: Days = Field( description="Days after release until throughput is mature.")
 
 
 class Ecosystem(Entry):
@@ -25,4 +25,4 @@ class Ecosystem(Entry):
     frameworks: list[str] = Field(min_length=1)
     precisions: list[Precision] = Field(min_length=1, description="Precisions the stack serves LLMs in.")
     maturity: Maturity
-    risk: float = Field(ge=0, le=1, description="Ecosystem risk for scoring: 0 = none (mature, day-0 support), 1 = high.")
+    risk: FractionOrZero = Field( description="Ecosystem risk for scoring: 0 = none (mature, day-0 support), 1 = high.")

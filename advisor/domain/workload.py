@@ -6,7 +6,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from advisor.domain.base import Precision, Strict
+from advisor.domain.base import (
+    Count, Days, Fraction01, Kilowatts, Megawatts, Pue, RequestsPerS, Seconds, Strict, TokPerSFloor, UsdCost,
+    UsdPerKwh, UsdPrice, Utilisation, Weight, Years,
+)
 
 
 class TrafficClass(Strict):
@@ -16,17 +19,17 @@ class TrafficClass(Strict):
     model: str = Field(description="Model id (or alias) from the catalog.")
     isl: int = Field(ge=1, le=4_194_304, description="Input tokens per request.")
     osl: int = Field(ge=1, le=1_048_576, description="Output tokens per request.")
-    share: float = Field(default=1.0, gt=0, le=1, description="Share of concurrent users (requests in flight) in this class.")
-    min_tok_s_per_user: float = Field(default=0.0, ge=0, description="SLO: minimum decode tokens/s per user (0 = none).")
-    max_ttft_s: float | None = Field(default=None, gt=0, description="SLO: maximum time to first token, seconds.")
+    share: Fraction01 = Field(default=1.0, description="Share of concurrent users (requests in flight) in this class.")
+    min_tok_s_per_user: TokPerSFloor = Field(default=0.0, description="SLO: minimum decode tokens/s per user (0 = none).")
+    max_ttft_s: Seconds | None = Field(default=None, description="SLO: maximum time to first token, seconds.")
     precision: Literal["auto", "fp4", "fp8", "int8", "bf16"] = "auto"
     spec_decode: Literal["auto", "none", "mtp"] = "auto"
 
 
 class Demand(Strict):
-    concurrent_users: int | None = Field(default=None, ge=1, description="Peak requests in flight across the mix.")
-    requests_per_s: float | None = Field(default=None, gt=0, description="Peak arrival rate; converted to concurrency with Little's law.")
-    utilisation: float | None = Field(default=None, gt=0, le=1, description="Average load as a fraction of the peak (defaults from the catalog).")
+    concurrent_users: Count | None = Field(default=None, description="Peak requests in flight across the mix.")
+    requests_per_s: RequestsPerS | None = Field(default=None, description="Peak arrival rate; converted to concurrency with Little's law.")
+    utilisation: Utilisation | None = Field(default=None, description="Average load as a fraction of the peak (defaults from the catalog).")
 
     @model_validator(mode="after")
     def _one(self):
@@ -37,40 +40,40 @@ class Demand(Strict):
 
 class Datacenter(Strict):
     cooling: Literal["air", "liquid", "both"] = "both"
-    max_rack_kw: float = Field(default=150.0, gt=0, description="Power a rack position can draw, kW.")
-    site_mw: float | None = Field(default=None, gt=0, description="All-in power budget of the site, MW.")
-    usd_per_kwh: float | None = Field(default=None, gt=0)
-    pue_air: float | None = Field(default=None, ge=1, le=3)
-    pue_liquid: float | None = Field(default=None, ge=1, le=3)
-    hosting_usd_per_kw_month: float | None = Field(default=None, ge=0)
+    max_rack_kw: Kilowatts = Field(default=150.0, description="Power a rack position can draw, kW.")
+    site_mw: Megawatts | None = Field(default=None, description="All-in power budget of the site, MW.")
+    usd_per_kwh: UsdPerKwh | None = None
+    pue_air: Pue | None = None
+    pue_liquid: Pue | None = None
+    hosting_usd_per_kw_month: UsdCost | None = None
     allow_liquid_retrofit: bool = Field(default=False, description="Let liquid-only systems into an air hall at the retrofit cost.")
     region: str = Field(default="global", description="Where the fleet runs: 'global', 'us', 'eu', 'china', ...")
 
 
 class Procurement(Strict):
     mode: Literal["buy", "rent", "both"] = "both"
-    horizon_years: float | None = Field(default=None, gt=0, le=15, description="Amortisation / rental horizon (defaults from the catalog).")
-    budget_usd: float | None = Field(default=None, gt=0, description="Cap on capex (buy) or on rent over the horizon.")
+    horizon_years: Years | None = Field(default=None, description="Amortisation / rental horizon (defaults from the catalog).")
+    budget_usd: float | None = Field(default=None, gt=0, le=1e15, allow_inf_nan=False, description="Cap on capex (buy) or on rent over the horizon.")
     price_tier: str | None = Field(default=None, description="Rental price tier (defaults from the catalog).")
-    usd_per_gpu_hour: dict[str, float] = Field(default_factory=dict, description="Own $/GPU-hour by system or accelerator id.")
-    usd_per_gpu: dict[str, float] = Field(default_factory=dict, description="Own purchase price per GPU by system or accelerator id.")
-    cost_of_capital: float | None = Field(default=None, ge=0, le=0.5)
+    usd_per_gpu_hour: dict[str, UsdPrice] = Field(default_factory=dict, description="Own $/GPU-hour by system or accelerator id.")
+    usd_per_gpu: dict[str, UsdPrice] = Field(default_factory=dict, description="Own purchase price per GPU by system or accelerator id.")
+    cost_of_capital: float | None = Field(default=None, ge=0, le=0.5, allow_inf_nan=False)
     allowed_vendors: list[str] = Field(default_factory=list)
     excluded_vendors: list[str] = Field(default_factory=list)
     allowed_ecosystems: list[str] = Field(default_factory=list)
     excluded_ecosystems: list[str] = Field(default_factory=list)
     systems: list[str] = Field(default_factory=list, description="Only consider these systems (empty = all).")
-    days_since_release: float | None = Field(default=None, ge=0, description="Software maturity: days since the models' release (default: from today's date).")
+    days_since_release: Days | None = Field(default=None, description="Software maturity: days since the models' release (default: from today's date).")
 
 
 class Weights(Strict):
     """Weights of the score; each penalty is 0 for the best option."""
 
-    cost: float = Field(default=1.0, ge=0)
-    ecosystem_risk: float = Field(default=0.5, ge=0)
-    power: float = Field(default=0.2, ge=0)
-    headroom: float = Field(default=0.1, ge=0)
-    vendor_diversity: float = Field(default=0.05, ge=0)
+    cost: Weight = 1.0
+    ecosystem_risk: Weight = 0.5
+    power: Weight = 0.2
+    headroom: Weight = 0.1
+    vendor_diversity: Weight = 0.05
 
 
 class Workload(Strict):

@@ -142,7 +142,8 @@ def test_url_goes_through_remote_resolve(mini_builtin, monkeypatch):
     calls = []
     fake = types.ModuleType("advisor.catalog.remote")
 
-    def resolve(url, *, allow_http=False):
+    def resolve(url, *, allow_http=False, check=None):
+        assert check is not None  # the loader validates the body before it replaces anything
         calls.append((url, allow_http))
         return OVERLAY
 
