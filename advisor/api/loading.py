@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from advisor.catalog import load_catalog as _load_catalog
 from advisor.catalog.documents import apply_sets, load_document, read_document, validate_data
+from advisor.catalog.parse import path_problem
 from advisor.catalog.locate import Locator
 from advisor.domain import Catalog
 from advisor.domain.fleet import FleetsFile, SweepFile
@@ -97,6 +98,9 @@ def _read_with_refs(path: str | Path, model: type[T], sets: Sequence[str],
         ref = data.get(key)
         if isinstance(ref, str):
             target = (p.parent / ref) if not Path(ref).is_absolute() else Path(ref)
+            bad = path_problem(target, origin)
+            if bad is not None:
+                raise InputError([Problem(origin, key, bad.message, Locator(text).top_level_line(key))])
             if not target.is_file():
                 line = Locator(text).top_level_line(key)
                 raise InputError([Problem(origin, key, f"{ref!r} not found (looked for {display_path(target)})", line)])

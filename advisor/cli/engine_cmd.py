@@ -55,9 +55,10 @@ def _positive(text: str) -> float:
 
 
 def _fraction(text: str) -> float:
+    """A utilisation-like fraction: the same range as the domain's Utilisation (0.01 to 1)."""
     value = _float(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    if not 0.01 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0.01 and 1, got {text}")
     return value
 
 
@@ -96,7 +97,7 @@ def _add_price_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--price-tier", metavar="T", help="rental price tier from the catalog (e.g. neocloud_tco, on_demand)")
     g.add_argument("--usd-per-gpu-hour", type=_positive, metavar="X", help="price per GPU-hour instead of a catalog price")
-    p.add_argument("--utilisation", type=_fraction, metavar="U", help="share of hours serving traffic, in (0, 1]")
+    p.add_argument("--utilisation", type=_fraction, metavar="U", help="share of hours serving traffic, 0.01 to 1")
 
 
 def register(subparsers) -> None:

@@ -262,10 +262,17 @@ def test_echoed_values_are_cut_to_80_characters(tmp_path, mini_builtin, capsys):
 
 
 @needs_catalog
-@pytest.mark.xfail(strict=True, reason="advisor/api_fleet.py asks Path.is_file() about a `workload = \"...\"` path "
-                                       "before any length check (OSError ENAMETOOLONG, exit 1); owned by the API "
-                                       "helper: check advisor.catalog.parse.path_problem first")
 def test_sweep_with_an_overlong_workload_path_is_exit_2(tmp_path, capsys):
     sweep = tmp_path / "sweep.toml"
     sweep.write_text(f'workload = "{"x" * 300}"\n[[axes]]\nname = "usd_per_kwh"\nvalues = [0.1]\n')
     assert main(["sweep", str(sweep), "--format", "json"]) == 2
+
+
+@needs_catalog
+def test_estimate_refuses_a_vanishing_utilisation(capsys):
+    # 1e-308 once printed $1.8e306/Mtok at exit 0: the CLI's fraction range is the domain's (0.01 to 1)
+    with pytest.raises(SystemExit) as exc:  # argparse reports a bad flag value by exiting with the usage code
+        main(["estimate", "--accelerator", "amd_mi355x", "--model", "deepseek_r1", "--isl", "1024", "--osl", "1024",
+              "--utilisation", "1e-308", "--json"])
+    assert exc.value.code == 2
+    assert "utilisation" in capsys.readouterr().err
