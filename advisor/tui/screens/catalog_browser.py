@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import re
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from advisor.domain.catalog import Catalog
+from advisor.tui.widgets.footer import FittingFooter
+
+_CORPUS = re.compile(r"^code-corpus file id \d+\s*\((?P<title>.+)\)\s*$", re.S)
+_URL = re.compile(r"https?://\S+")
+
+
+def source_label(source: str) -> str:
+    """A source as a reader can use it: its URL, or its title for an indexed file (no opaque ids)."""
+    m = _CORPUS.match(source.strip())
+    if m:
+        return m.group("title").strip()
+    url = _URL.search(source)
+    if url and url.group(0) != source.strip():
+        title = (source[: url.start()] + source[url.end():]).strip(" -–:()[],")
+        return f"{title}: {url.group(0)}" if title else url.group(0)
+    return source.strip()
 
 KINDS: dict[str, list[tuple[str, callable]]] = {
     "accelerators": [
@@ -55,7 +73,7 @@ class CatalogScreen(Screen):
                 with TabPane(kind.capitalize(), id=f"kind-{kind}"):
                     yield DataTable(id=f"table-{kind}", cursor_type="row", zebra_stripes=True)
         yield Static(id="catalog-sources")
-        yield Footer(compact=True)
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         for kind, cols in KINDS.items():
@@ -63,7 +81,8 @@ class CatalogScreen(Screen):
             for label, _ in cols:
                 table.add_column(label)
         self.fill(self.initial_query)
-        self.query_one(f"#table-{self.initial_kind}", DataTable).focus()
+        self._only_visible_tab_focusable()
+        self.query_one("#catalog-filter", Input).focus()
 
     def fill(self, query: str) -> None:
         q = query.strip().lower()
@@ -95,7 +114,20 @@ class CatalogScreen(Screen):
 
     @on(TabbedContent.TabActivated)
     def _tab(self) -> None:
+        self._only_visible_tab_focusable()
         self._show_current()
+
+    def _only_visible_tab_focusable(self) -> None:
+        """Tab and Enter reach only the table that is showing (hidden ones stay out of the focus chain)."""
+        active = self.query_one("#catalog-tabs", TabbedContent).active
+        for kind in KINDS:
+            self.query_one(f"#table-{kind}", DataTable).can_focus = active == f"kind-{kind}"
+
+    @on(Input.Submitted, "#catalog-filter")
+    def _to_table(self) -> None:
+        active = (self.query_one("#catalog-tabs", TabbedContent).active or "").removeprefix("kind-")
+        if active:
+            self.query_one(f"#table-{active}", DataTable).focus()
 
     def _show_current(self) -> None:
         active = (self.query_one("#catalog-tabs", TabbedContent).active or "").removeprefix("kind-")
@@ -116,7 +148,7 @@ class CatalogScreen(Screen):
         lines = [f"[b]{entry.name}[/b] ({kind[:-1]} {entry.id}) · layer: {layer} · as of {entry.as_of}"]
         if entry.estimated:
             lines.append(f"estimated: {', '.join(entry.estimated)}")
-        lines += [f"• {s}" for s in entry.sources]
+        lines += [f"• {source_label(s)}" for s in entry.sources]
         if entry.notes:
             lines.append(entry.notes)
         from rich.markup import escape

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from advisor.domain.results import Option
+from advisor.tui.widgets.footer import FittingFooter
 from advisor.tui.widgets.results_table import money
 
 ROWS: list[tuple[str, callable]] = [
@@ -29,7 +31,19 @@ ROWS: list[tuple[str, callable]] = [
 ]
 
 
+def card(option: Option) -> str:
+    """One option as "label  value" lines (the stacked, narrow layout)."""
+    from rich.markup import escape
+
+    width = max(len(label) for label, _ in ROWS)
+    lines = [f"[b]#{option.rank} {escape(option.label)}[/b]"]
+    lines += [f"  {label:<{width}}  {escape(get(option))}" for label, get in ROWS]
+    return "\n".join(lines)
+
+
 class CompareScreen(Screen):
+    """Side by side when wide; one card under another below 100 columns (CSS picks one)."""
+
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", tooltip="Back to the ranking", id="back")]
 
     def __init__(self, options: list[Option], note: str = "") -> None:
@@ -41,7 +55,10 @@ class CompareScreen(Screen):
         yield Header()
         yield Static(self.note or f"Top {len(self.options)} options side by side", id="compare-note")
         yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        with VerticalScroll(id="compare-stack"):
+            for o in self.options:
+                yield Static(card(o), classes="compare-card")
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -50,4 +67,10 @@ class CompareScreen(Screen):
             table.add_column(f"#{o.rank}", key=o.id)
         for label, get in ROWS:
             table.add_row(label, *(get(o) for o in self.options))
-        table.focus()
+        self.focus_visible()
+
+    def on_resize(self) -> None:
+        self.focus_visible()
+
+    def focus_visible(self) -> None:
+        self.query_one("#compare-stack" if self.app.narrow else "#compare-table").focus()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 from advisor.domain.results import Option, Recommendation
@@ -22,6 +23,10 @@ def systems_text(option: Option) -> str:
     return " + ".join(sys_id for sys_id in option.systems)
 
 
+def ellipsize(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+
+
 def fill_table(table: DataTable, columns, rows) -> None:
     """Replace a table's content, with column widths computed here.
 
@@ -31,7 +36,7 @@ def fill_table(table: DataTable, columns, rows) -> None:
     """
     widths = [len(label) for label, _ in columns]
     for cells, _ in rows:
-        widths = [max(w, len(str(c))) for w, c in zip(widths, cells)]
+        widths = [max(w, c.cell_len if isinstance(c, Text) else len(str(c))) for w, c in zip(widths, cells)]
     table.clear(columns=True)
     for (label, key), width in zip(columns, widths):
         table.add_column(label, width=width, key=key)
@@ -39,39 +44,91 @@ def fill_table(table: DataTable, columns, rows) -> None:
         table.add_row(*cells, key=key)
 
 
-COLUMNS = (
+def p_lowest_cost(option: Option) -> float | None:
+    """The probability this option is the cheapest, when the engine provides it (a later issue)."""
+    value = getattr(option, "p_lowest_cost", None)
+    return None if value is None else float(value)
+
+
+WIDE_COLUMNS = (
     ("#", "rank"), ("system(s)", "systems"), ("buy/rent", "procurement"), ("count", "count"), ("racks", "racks"),
     ("MW", "mw"), ("$/Mtok", "usd_per_mtok"), ("capex $", "capex"), ("opex $/yr", "opex"), ("score", "score"),
     ("data", "mode"),
 )
+NARROW_COLUMNS = (("#", "rank"), ("option", "option"), ("$/Mtok", "usd_per_mtok"), ("score", "score"))
+P_LOW = ("p low", "p_lowest_cost")
+"""Shown after score when the options carry p_lowest_cost."""
 
 
 class ResultsTable(DataTable):
-    """Options of the current Recommendation, best first; row keys are option ids."""
+    """Options of the current Recommendation, best first; row keys are option ids.
+
+    Narrow (set by the screen): option, $/Mtok, score (and p low) only. After a re-rank the
+    cursor stays on the option it was on (by id); when that option changed rank its rank cell
+    shows the move (`moved` holds (old rank, new rank)).
+    """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.options: list[Option] = []
+        self.narrow = False
+        self.moved: tuple[int, int] | None = None
+        self._ranks: dict[str, int] = {}
+        self._rec: Recommendation | None = None
 
     def on_mount(self) -> None:
-        fill_table(self, COLUMNS, [])
+        fill_table(self, WIDE_COLUMNS, [])
 
-    def show(self, rec: Recommendation) -> None:
+    def set_narrow(self, narrow: bool) -> None:
+        if narrow != self.narrow:
+            self.narrow = narrow
+            if self._rec is not None:
+                self.show(self._rec, keep_moves=True)
+
+    def _rank_cell(self, o: Option, selected_id: str | None):
+        if self.moved and o.id == selected_id:
+            old, new = self.moved
+            arrow = "▲" if new < old else "▼"
+            return Text(f"{o.rank}{arrow}{abs(old - new)}", style="bold reverse")
+        return str(o.rank)
+
+    def _rows(self, selected_id: str | None, with_p: bool):
+        rows = []
+        option_width = max(18, (self.size.width or 80) - 34 - (8 if with_p else 0))
+        for o in self.options:
+            p = p_lowest_cost(o)
+            tail = [f"{p:.2f}" if p is not None else "–"] if with_p else []
+            if self.narrow:
+                cells = [self._rank_cell(o, selected_id), ellipsize(f"{systems_text(o)} · {o.procurement}", option_width),
+                         f"{o.usd_per_mtok:.4f}", f"{o.score:.1f}", *tail]
+            else:
+                cells = [self._rank_cell(o, selected_id), systems_text(o), o.procurement,
+                         " + ".join(str(n) for n in o.systems.values()), str(o.racks), f"{o.all_in_mw:.3f}",
+                         f"{o.usd_per_mtok:.4f}", money(o.capex_usd), money(o.annual_opex_usd), f"{o.score:.1f}",
+                         *tail, o.mode]
+            rows.append((cells, o.id))
+        return rows
+
+    def show(self, rec: Recommendation, *, keep_moves: bool = False) -> None:
         selected = self.selected_option()
+        selected_id = selected.id if selected is not None else None
+        self._rec = rec
         self.options = list(rec.options)
-        rows = [
-            ([str(o.rank), systems_text(o), o.procurement, " + ".join(str(n) for n in o.systems.values()),
-              str(o.racks), f"{o.all_in_mw:.3f}", f"{o.usd_per_mtok:.4f}", money(o.capex_usd),
-              money(o.annual_opex_usd), f"{o.score:.1f}", o.mode], o.id)
-            for o in self.options
-        ]
+        new_ranks = {o.id: o.rank for o in self.options}
+        if not keep_moves:
+            old = self._ranks.get(selected_id) if selected_id else None
+            new = new_ranks.get(selected_id) if selected_id else None
+            self.moved = (old, new) if old is not None and new is not None and old != new else None
+        self._ranks = new_ranks
+        with_p = any(p_lowest_cost(o) is not None for o in self.options)
+        base = NARROW_COLUMNS if self.narrow else WIDE_COLUMNS
+        columns = base + ((P_LOW,) if with_p else ()) if self.narrow else (
+            base[:10] + ((P_LOW,) if with_p else ()) + base[10:])
         with self.app.batch_update():
-            fill_table(self, COLUMNS, rows)
-            if selected is not None:
-                for i, o in enumerate(self.options):
-                    if o.id == selected.id:
-                        self.move_cursor(row=i, animate=False)
-                        break
+            fill_table(self, columns, self._rows(selected_id, with_p))
+            row = next((i for i, o in enumerate(self.options) if o.id == selected_id), 0)
+            if self.options:
+                self.move_cursor(row=row, animate=False)
 
     def selected_option(self) -> Option | None:
         if not self.options or self.cursor_row < 0 or self.cursor_row >= len(self.options):
