@@ -39,7 +39,7 @@ class AdvisorApp(OrderedKeysMixin, App[int]):
 
     TITLE = "advisor"
     CSS_PATH = "app.tcss"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]  # classes on each screen
     """Below 100 columns the form becomes a drawer and the tables keep their key columns."""
     COMMANDS = App.COMMANDS | {AdvisorCommands}
     BINDINGS = [

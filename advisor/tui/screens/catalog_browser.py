@@ -105,12 +105,21 @@ class CatalogScreen(Screen):
     @on(Input.Changed, "#catalog-filter")
     def _filter(self, event: Input.Changed) -> None:
         self.fill(event.value)
+        # nothing here but matches elsewhere: show the first tab that has some
+        tabs = self.query_one("#catalog-tabs", TabbedContent)
+        active = (tabs.active or "").removeprefix("kind-")
+        if active and not self.query_one(f"#table-{active}", DataTable).row_count:
+            for kind in KINDS:
+                if self.query_one(f"#table-{kind}", DataTable).row_count:
+                    tabs.active = f"kind-{kind}"
+                    break
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         kind = (event.data_table.id or "").removeprefix("table-")
-        if event.row_key is not None and event.row_key.value:
-            self.show_sources(kind, event.row_key.value)
+        active = (self.query_one("#catalog-tabs", TabbedContent).active or "").removeprefix("kind-")
+        if kind == active and event.row_key is not None and event.row_key.value:
+            self.show_sources(kind, event.row_key.value)  # hidden tables never speak for the visible one
 
     @on(TabbedContent.TabActivated)
     def _tab(self) -> None:

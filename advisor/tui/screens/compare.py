@@ -31,14 +31,17 @@ ROWS: list[tuple[str, callable]] = [
 ]
 
 
-def card(option: Option) -> str:
-    """One option as "label  value" lines (the stacked, narrow layout)."""
-    from rich.markup import escape
+def card(option: Option):
+    """One option as a two-column table under its title (the stacked, narrow layout)."""
+    from rich.table import Table
 
-    width = max(len(label) for label, _ in ROWS)
-    lines = [f"[b]#{option.rank} {escape(option.label)}[/b]"]
-    lines += [f"  {label:<{width}}  {escape(get(option))}" for label, get in ROWS]
-    return "\n".join(lines)
+    table = Table(title=f"#{option.rank} {option.label}", title_justify="left", title_style="bold",
+                  box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(ratio=1)
+    for label, get in ROWS:
+        table.add_row(label, get(option))
+    return table
 
 
 class CompareScreen(Screen):

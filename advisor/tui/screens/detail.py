@@ -35,6 +35,8 @@ def cost_rows(option: Option) -> list[tuple[str, str]]:
     ]
 
 
+COST_WIDTH = 56
+"""The cost table's width before the first layout (the left column's width when wide)."""
 TERM_NAMES = {"cost": "cost", "ecosystem_risk": "ecosystem risk", "power": "power", "headroom": "headroom",
               "vendor_diversity": "vendor diversity"}
 
@@ -122,11 +124,11 @@ class DetailScreen(Screen):
             with Horizontal(id="detail-top"):
                 with Vertical(id="detail-left"):
                     yield Static(id="detail-binding")
+                    yield Static(id="detail-rank")
                     yield DataTable(id="detail-cost", cursor_type="none", show_header=False)
                 with Vertical(id="detail-plot-box"):
                     yield ParetoPlot(id="detail-plot")
                     yield Static(id="detail-legend")
-            yield Static(id="detail-rank")
             yield DataTable(id="detail-classes", cursor_type="row")
             yield Static(id="detail-explanation")
         yield FittingFooter()
@@ -146,8 +148,9 @@ class DetailScreen(Screen):
         self.query_one("#detail-binding", Static).update(
             f"[b]Binding constraint[/b]\n{o.binding_constraint}\n\n[b]Data[/b] {o.mode}, ±{o.error_band_pct:.0f}%\n"
             f"[b]Score terms[/b] {terms}")
-        fill_table(self.query_one("#detail-cost", DataTable), [("item", "item"), ("value", "value")],
-                   [(list(row), None) for row in cost_rows(o)])
+        cost = self.query_one("#detail-cost", DataTable)
+        fill_table(cost, [("item", "item"), ("value", "value")], [(list(row), None) for row in cost_rows(o)],
+                   flex=1, width=cost.size.width or COST_WIDTH)
         fill_table(self.query_one("#detail-classes", DataTable), self.CLASS_COLUMNS, [
             ([cp.traffic_class, cp.system, f"{cp.concurrent_users:,.0f}", str(cp.replicas), str(cp.gpus),
               cp.point.precision, str(cp.point.batch), f"{cp.point.tok_s_per_user:.1f}",

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from advisor.domain.results import Recommendation
-from advisor.tui.widgets.results_table import ellipsize, fill_table
+from advisor.tui.widgets.results_table import fill_table
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,16 @@ class ExcludedTable(DataTable):
     def on_mount(self) -> None:
         fill_table(self, self.COLUMNS, [])
 
+    def on_resize(self) -> None:
+        rec = getattr(self, "_rec", None)
+        if rec is not None and self.size.width != getattr(self, "_shown_width", None):
+            self._shown_width = self.size.width
+            self.show(rec)
+
     def show(self, rec: Recommendation) -> None:
+        self._rec = rec
         self.exclusions = list(rec.excluded)
         groups = group_exclusions(rec)
-        reason_width = max(20, (self.size.width or 80) - 36)
         rows, self.rows_by_key = [], {}
         for constraint, items in groups.items():
             key = f"group:{constraint}"
@@ -67,9 +73,9 @@ class ExcludedTable(DataTable):
             for i, row in enumerate(items):
                 key = f"{constraint}:{i}"
                 self.rows_by_key[key] = row
-                rows.append(([f"  {row.system}", row.procurement, ellipsize(row.reason, reason_width)], key))
+                rows.append(([f"  {row.system}", row.procurement, row.reason], key))
         with self.app.batch_update():
-            fill_table(self, self.COLUMNS, rows)
+            fill_table(self, self.COLUMNS, rows, flex=2, width=self.size.width or self.app.size.width)
 
     def row_at_cursor(self) -> ExcludedRow | str | None:
         if not self.row_count or self.cursor_row < 0:

@@ -96,7 +96,7 @@ class FormField(Widget):
                          allow_blank=s.optional, compact=True, id=self.field_id, prompt=s.placeholder or "default",
                          tooltip=s.tooltip or None)
         elif s.kind == "bool":
-            yield Checkbox("", bool(self.initial), compact=True, id=self.field_id, tooltip=s.tooltip or None)
+            yield Checkbox(s.placeholder, bool(self.initial), compact=True, id=self.field_id, tooltip=s.tooltip or None)
         else:
             yield Input(
                 _fmt(self.initial), placeholder=s.placeholder or ("default" if s.optional else ""),

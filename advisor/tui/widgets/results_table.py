@@ -27,16 +27,31 @@ def ellipsize(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
 
 
-def fill_table(table: DataTable, columns, rows) -> None:
+def _cell_len(cell) -> int:
+    return cell.cell_len if isinstance(cell, Text) else len(str(cell))
+
+
+SCROLLBAR = 2
+"""Cells a vertical scrollbar may take."""
+
+
+def fill_table(table: DataTable, columns, rows, *, flex: int | None = None, width: int = 0) -> None:
     """Replace a table's content, with column widths computed here.
 
     DataTable sizes auto-width columns when idle; fixed widths render right at once, so a
     screenshot (or a busy machine) never catches columns sized to their labels only.
-    `columns` are (label, key) pairs; `rows` are (cells, row key or None) pairs.
+    `columns` are (label, key) pairs; `rows` are (cells, row key or None) pairs. With `flex` (a
+    column index) and `width` (the table's width), that column takes the width the others leave,
+    and longer texts in it end in "…", so no column is pushed off screen.
     """
     widths = [len(label) for label, _ in columns]
     for cells, _ in rows:
-        widths = [max(w, c.cell_len if isinstance(c, Text) else len(str(c))) for w, c in zip(widths, cells)]
+        widths = [max(w, _cell_len(c)) for w, c in zip(widths, cells)]
+    if flex is not None and width > 0:
+        room = width - SCROLLBAR - sum(w for i, w in enumerate(widths) if i != flex) - 2 * table.cell_padding * len(widths)
+        widths[flex] = max(min(widths[flex], room), len(columns[flex][0]), 8)
+        rows = [([ellipsize(c, widths[flex]) if i == flex and isinstance(c, str) else c for i, c in enumerate(cells)], key)
+                for cells, key in rows]
     table.clear(columns=True)
     for (label, key), width in zip(columns, widths):
         table.add_column(label, width=width, key=key)
@@ -94,12 +109,11 @@ class ResultsTable(DataTable):
 
     def _rows(self, selected_id: str | None, with_p: bool):
         rows = []
-        option_width = max(18, (self.size.width or 80) - 34 - (8 if with_p else 0))
         for o in self.options:
             p = p_lowest_cost(o)
             tail = [f"{p:.2f}" if p is not None else "–"] if with_p else []
             if self.narrow:
-                cells = [self._rank_cell(o, selected_id), ellipsize(f"{systems_text(o)} · {o.procurement}", option_width),
+                cells = [self._rank_cell(o, selected_id), f"{systems_text(o)} · {o.procurement}",
                          f"{o.usd_per_mtok:.4f}", f"{o.score:.1f}", *tail]
             else:
                 cells = [self._rank_cell(o, selected_id), systems_text(o), o.procurement,
@@ -125,10 +139,22 @@ class ResultsTable(DataTable):
         columns = base + ((P_LOW,) if with_p else ()) if self.narrow else (
             base[:10] + ((P_LOW,) if with_p else ()) + base[10:])
         with self.app.batch_update():
-            fill_table(self, columns, self._rows(selected_id, with_p))
+            fill_table(self, columns, self._rows(selected_id, with_p), flex=1, width=self._width())
             row = next((i for i, o in enumerate(self.options) if o.id == selected_id), 0)
             if self.options:
                 self.move_cursor(row=row, animate=False)
+
+    def _width(self) -> int:
+        """The table's width; before the first layout, what the screen will give it."""
+        if self.size.width:
+            return self.size.width
+        app_width = self.app.size.width
+        return app_width if self.narrow else app_width - min(50, max(34, int(app_width * 0.38)))
+
+    def on_resize(self) -> None:
+        if self._rec is not None and self.size.width != getattr(self, "_shown_width", None):
+            self._shown_width = self.size.width
+            self.show(self._rec, keep_moves=True)
 
     def selected_option(self) -> Option | None:
         if not self.options or self.cursor_row < 0 or self.cursor_row >= len(self.options):
