@@ -33,6 +33,12 @@ EDITS: list[tuple[str, list[str]]] = [
     ("#f-procurement-horizon_years", ["5", "3"]),
     ("#f-weights-cost", ["2", "1"]),
 ]
+PATHS = {
+    "#f-datacenter-usd_per_kwh": ("datacenter", "usd_per_kwh"), "#class1-min_tok_s_per_user": ("classes", 0, "min_tok_s_per_user"),
+    "#f-demand-utilisation": ("demand", "utilisation"), "#class1-isl": ("classes", 0, "isl"),
+    "#f-procurement-horizon_years": ("procurement", "horizon_years"), "#f-weights-cost": ("weights", "cost"),
+}
+"""Where each edited field lands in Recommendation.workload (the table must show the FINAL value's ranking)."""
 COST_ONLY = {"#f-datacenter-usd_per_kwh", "#f-demand-utilisation", "#f-procurement-horizon_years", "#f-weights-cost"}
 
 
@@ -41,6 +47,7 @@ class Marks:
 
     shown_at: float | None = None
     painted_at: float | None = None
+    rec = None
 
 
 def _instrument() -> None:
@@ -48,9 +55,9 @@ def _instrument() -> None:
 
     show, render_lines = ResultsTable.show, ResultsTable.render_lines
 
-    def timed_show(self, *args, **kwargs):
-        out = show(self, *args, **kwargs)
-        Marks.shown_at, Marks.painted_at = time.perf_counter(), None
+    def timed_show(self, rec, *args, **kwargs):
+        out = show(self, rec, *args, **kwargs)
+        Marks.shown_at, Marks.painted_at, Marks.rec = time.perf_counter(), None, rec
         return out
 
     def timed_render_lines(self, crop):
@@ -106,7 +113,15 @@ async def one_run(catalog, factors, n_edits: int) -> dict:
             for ch in value:
                 app._driver.send_message(_key(ch))
             typed = time.perf_counter()
-            await _until(lambda: app.recommendation is not before and Marks.painted_at is not None)
+            def final_ranking_painted() -> bool:
+                if Marks.painted_at is None or Marks.rec is None or Marks.rec is before:
+                    return False
+                node = Marks.rec.workload
+                for part in PATHS[fid]:
+                    node = node[part]
+                return float(node) == float(value)
+
+            await _until(final_ranking_painted)
             assert field.value == value, (fid, field.value, value)
             samples.append((fid, Marks.painted_at - typed))
             await pilot.pause(0.1)

@@ -100,8 +100,11 @@ class MainScreen(Screen):
         self._excluded_stale = True
         if tabs.active == "tab-excluded":
             self._fill_excluded()
-        tabs.get_tab("tab-ranking").label = f"Ranking ({len(rec.options)})"
-        tabs.get_tab("tab-excluded").label = f"Excluded ({len(rec.excluded)})"
+        for tab_id, label in (("tab-ranking", f"Ranking ({len(rec.options)})"),
+                              ("tab-excluded", f"Excluded ({len(rec.excluded)})")):
+            tab = tabs.get_tab(tab_id)
+            if str(tab.label) != label:  # a new label re-lays the tab bar out
+                tab.label = label
         self._show_status()
 
     def _show_status(self, *_) -> None:
@@ -121,7 +124,12 @@ class MainScreen(Screen):
         problem = self.app.engine_error or self.app.form_error
         if problem:
             parts.append(f"⚠ {problem} (showing the last valid ranking)")
-        status.update("\n".join(parts) or "Ranking…")
+        text = "\n".join(parts) or "Ranking…"
+        if text != getattr(self, "_status_text", None):
+            lines = text.count("\n")
+            # the same number of lines: repaint only (a layout pass over the whole screen is the slow part)
+            status.update(text, layout=lines != getattr(self, "_status_lines", None))
+            self._status_text, self._status_lines = text, lines
         status.set_class(bool(problem), "-problem")
 
     # --- edits (messages up) ------------------------------------------------------------

@@ -43,6 +43,9 @@ def fill_table(table: DataTable, columns, rows, *, flex: int | None = None, widt
     `columns` are (label, key) pairs; `rows` are (cells, row key or None) pairs. With `flex` (a
     column index) and `width` (the table's width), that column takes the width the others leave,
     and longer texts in it end in "…", so no column is pushed off screen.
+
+    When the table already has these columns (same widths) and row keys,
+    the cells are updated in place: no re-layout, so a re-rank repaints in one frame.
     """
     widths = [len(label) for label, _ in columns]
     for cells, _ in rows:
@@ -52,6 +55,16 @@ def fill_table(table: DataTable, columns, rows, *, flex: int | None = None, widt
         widths[flex] = max(min(widths[flex], room), len(columns[flex][0]), 8)
         rows = [([ellipsize(c, widths[flex]) if i == flex and isinstance(c, str) else c for i, c in enumerate(cells)], key)
                 for cells, key in rows]
+    existing = table.ordered_columns
+    if (rows and all(key is not None for _, key in rows) and len(existing) == len(columns)
+            and table.row_count == len(rows)
+            and all(c.key.value == key and str(c.label) == label and c.width == w
+                    for c, (label, key), w in zip(existing, columns, widths))
+            and [r.key.value for r in table.ordered_rows] == [key for _, key in rows]):
+        for cells, key in rows:
+            for (_, column), cell in zip(columns, cells):
+                table.update_cell(key, column, cell)
+        return
     table.clear(columns=True)
     for (label, key), width in zip(columns, widths):
         table.add_column(label, width=width, key=key)
@@ -76,7 +89,7 @@ P_LOW = ("p low", "p_lowest_cost")
 
 
 class ResultsTable(DataTable):
-    """Options of the current Recommendation, best first; row keys are option ids.
+    """Options of the current Recommendation, best first (`options[i]` is row i).
 
     Narrow (set by the screen): option, $/Mtok, score (and p low) only. After a re-rank the
     cursor stays on the option it was on (by id); when that option changed rank its rank cell
@@ -120,7 +133,7 @@ class ResultsTable(DataTable):
                          " + ".join(str(n) for n in o.systems.values()), str(o.racks), f"{o.all_in_mw:.3f}",
                          f"{o.usd_per_mtok:.4f}", money(o.capex_usd), money(o.annual_opex_usd), f"{o.score:.1f}",
                          *tail, o.mode]
-            rows.append((cells, o.id))
+            rows.append((cells, f"row-{len(rows)}"))  # by position: a re-rank updates cells in place
         return rows
 
     def show(self, rec: Recommendation, *, keep_moves: bool = False) -> None:

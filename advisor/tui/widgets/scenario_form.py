@@ -225,6 +225,9 @@ class ScenarioForm(VerticalScroll):
             else:
                 loose.append((f"{key}: " if key else "") + p.message)
         error = self.query_one("#form-error", Static)
-        error.update("\n".join(loose))
-        error.set_class(bool(loose), "-shown")
+        text = "\n".join(loose)
+        if text != getattr(self, "_loose_text", ""):  # an unchanged message costs no layout pass
+            self._loose_text = text
+            error.update(text)
+            error.set_class(bool(loose), "-shown")
         return loose
