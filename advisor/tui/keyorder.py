@@ -32,6 +32,7 @@ from textual import events
 from textual.app import App
 from textual.message import Message
 from textual.timer import Timer
+from textual.widgets import Input
 
 FENCE_TIMEOUT_S = 0.5
 """How long a key may be in flight before the next one is dispatched anyway."""
@@ -74,7 +75,9 @@ class OrderedKeysMixin(App):
             event = self._keys_waiting.popleft()
             target = self.focused or screen
             await super().on_event(event)  # priority bindings, else forward to the focused widget
-            if event.is_forwarded:
+            if event.is_forwarded and not (event.is_printable and isinstance(target, Input)):
+                # an Input inserts every printable key itself (it never bubbles): the next key can
+                # follow it into the same queue at once; any other key is waited for
                 self._fence(target)
 
     def _fence(self, target) -> None:

@@ -33,6 +33,8 @@ def _cell_len(cell) -> int:
 
 SCROLLBAR = 2
 """Cells a vertical scrollbar may take."""
+MIN_WIDTHS = {"rank": 5}
+"""Room kept for "12▲10" (a moved option), so a move does not resize the table."""
 
 
 def fill_table(table: DataTable, columns, rows, *, flex: int | None = None, width: int = 0) -> None:
@@ -48,6 +50,8 @@ def fill_table(table: DataTable, columns, rows, *, flex: int | None = None, widt
     the cells are updated in place: no re-layout, so a re-rank repaints in one frame.
     """
     widths = [len(label) for label, _ in columns]
+    for i, (_, key) in enumerate(columns):
+        widths[i] = max(widths[i], MIN_WIDTHS.get(key, 0))
     for cells, _ in rows:
         widths = [max(w, _cell_len(c)) for w, c in zip(widths, cells)]
     if flex is not None and width > 0:
@@ -86,6 +90,9 @@ WIDE_COLUMNS = (
 NARROW_COLUMNS = (("#", "rank"), ("option", "option"), ("$/Mtok", "usd_per_mtok"), ("score", "score"))
 P_LOW = ("p low", "p_lowest_cost")
 """Shown after score when the options carry p_lowest_cost."""
+DROP_FIRST = ("mode", "count", "racks", "mw", "opex", "capex", "procurement")
+"""Wide columns given up, in this order, when the system column would get under MIN_OPTION_WIDTH."""
+MIN_OPTION_WIDTH = 24
 
 
 class ResultsTable(DataTable):
@@ -151,11 +158,34 @@ class ResultsTable(DataTable):
         base = NARROW_COLUMNS if self.narrow else WIDE_COLUMNS
         columns = base + ((P_LOW,) if with_p else ()) if self.narrow else (
             base[:10] + ((P_LOW,) if with_p else ()) + base[10:])
+        rows = self._rows(selected_id, with_p)
+        columns, rows = self._fit(list(columns), rows)
         with self.app.batch_update():
-            fill_table(self, columns, self._rows(selected_id, with_p), flex=1, width=self._width())
+            fill_table(self, columns, rows, flex=1, width=self._width())
             row = next((i for i, o in enumerate(self.options) if o.id == selected_id), 0)
             if self.options:
                 self.move_cursor(row=row, animate=False)
+
+    def _fit(self, columns: list, rows: list) -> tuple[list, list]:
+        """Drop the least useful columns until the option column keeps MIN_OPTION_WIDTH cells."""
+        width = self._width()
+        keys = [key for _, key in columns]
+
+        def needed() -> int:
+            others = [max([len(label)] + [len(c.plain) if isinstance(c, Text) else len(str(c)) for c in
+                                          (cells[i] for cells, _ in rows)])
+                      for i, (label, key) in enumerate(columns) if i != 1]
+            return sum(others) + 2 * self.cell_padding * len(columns) + SCROLLBAR + MIN_OPTION_WIDTH
+
+        for key in DROP_FIRST:
+            if not width or needed() <= width:
+                break
+            if key in keys:
+                i = keys.index(key)
+                columns.pop(i)
+                keys.pop(i)
+                rows = [(cells[:i] + cells[i + 1:], row_key) for cells, row_key in rows]
+        return columns, rows
 
     def _width(self) -> int:
         """The table's width; before the first layout, what the screen will give it."""
