@@ -160,6 +160,9 @@ class FormField(Widget):
 
     def _show(self) -> None:
         message = self.local_error or self.model_error
+        if message == getattr(self, "_shown", None):
+            return  # unchanged: no restyle (a class change re-applies CSS to the field and may re-lay it out)
+        self._shown = message
         self.set_class(bool(message), "-invalid")
         control = self.control
         control.set_class(bool(message), "-invalid")
