@@ -15,7 +15,6 @@ from advisor.domain.results import Option
 from advisor.domain.workload import Workload
 from advisor.tui.messages import FrontierReady
 from advisor.tui.widgets.footer import FittingFooter
-from advisor.tui.widgets.pareto_plot import ParetoPlot
 from advisor.tui.widgets.results_table import fill_table, money
 
 
@@ -118,6 +117,9 @@ class DetailScreen(Screen):
         return None
 
     def compose(self) -> ComposeResult:
+        # plotext is imported here, not with the module: the app reads every screen's bindings at start-up
+        from advisor.tui.widgets.pareto_plot import ParetoPlot
+
         yield Header()
         with VerticalScroll(id="detail-body"):
             yield Static(id="detail-title")
@@ -165,7 +167,7 @@ class DetailScreen(Screen):
         self.query_one("#detail-legend", Static).update("")
         self.query_one("#detail-explanation", Static).update(
             "[b]Why[/b]\n" + "\n".join(f"• {line}" for line in o.explanation))
-        self.query_one("#detail-plot", ParetoPlot).show_message("computing the Pareto front…")
+        self.query_one("#detail-plot").show_message("computing the Pareto front…")
         self.compute_frontier()
 
     def action_step(self, delta: int) -> None:
@@ -192,7 +194,7 @@ class DetailScreen(Screen):
 
     @on(FrontierReady)
     def _plot(self, message: FrontierReady) -> None:
-        plot = self.query_one("#detail-plot", ParetoPlot)
+        plot = self.query_one("#detail-plot")
         if message.error:
             plot.show_message(f"no Pareto front: {message.error}")
             return

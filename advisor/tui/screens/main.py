@@ -55,6 +55,8 @@ class MainScreen(Screen):
         super().__init__()
         self._debounce: Timer | None = None
         self._excluded_stale = False
+        # the breakpoint class the first resize would set: set now, so the screen is styled once, not twice
+        self.add_class("-narrow" if self.app.narrow else "-wide")
 
     def compose(self) -> ComposeResult:
         yield Header()
