@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,16 +23,24 @@ from advisor.errors import AdvisorError
 from advisor.locations import write_atomic
 from advisor.tui import export
 from advisor.tui.commands import AdvisorCommands
+from advisor.tui.keyorder import OrderedKeysMixin
 from advisor.tui.messages import EngineFailed, ResultsReady
 from advisor.tui.scenario import workload_to_toml
 from advisor.tui.screens.main import MainScreen
 
+NARROW_BELOW = 100
+"""Terminal width (columns) under which the layout is narrow."""
+RANKINGS_KEPT = 32
+"""Recommendations memoised by workload (undo, toggling a value back and forth: no engine run)."""
 
-class AdvisorApp(App[int]):
+
+class AdvisorApp(OrderedKeysMixin, App[int]):
     """The interactive advisor. Built from objects already validated (see advisor.tui.run)."""
 
     TITLE = "advisor"
     CSS_PATH = "app.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]  # classes on each screen
+    """Below 100 columns the form becomes a drawer and the tables keep their key columns."""
     COMMANDS = App.COMMANDS | {AdvisorCommands}
     BINDINGS = [
         Binding("f1", "help", "Help", tooltip="List every key", id="help"),
@@ -57,6 +67,13 @@ class AdvisorApp(App[int]):
         self.export_path: Path | None = None
         self.last_rank_s: float | None = None
         """Engine time of the last ranking, seconds (read by benchmarks/tui.py)."""
+        self.saved_workload: Workload = workload
+        """The scenario as last opened or saved: quitting with another one asks first."""
+        self.keymap_problems: list[str] = []
+        self.keymap: dict[str, str] = {}
+        """The user's remaps in effect (binding id -> key), from the [keymap] table."""
+        self._rankings: OrderedDict[str, Recommendation] = OrderedDict()
+        self._rankings_lock = threading.Lock()
         self.set_reactive(AdvisorApp.workload, workload)
         if not dark:  # textual-dark is the default; setting it again would restyle everything once more
             self.theme = "textual-light"
@@ -67,6 +84,41 @@ class AdvisorApp(App[int]):
     def on_mount(self) -> None:
         self.sub_title = self.workload.name
         self.rank(self.workload)
+        self.apply_user_keymap()
+
+    @property
+    def narrow(self) -> bool:
+        return self.size.width < NARROW_BELOW
+
+    @property
+    def dirty(self) -> bool:
+        """Unsaved changes: the scenario differs from the one opened or saved, or the form holds an edit."""
+        return self.workload != self.saved_workload or self.form_error is not None
+
+    # --- keys ---------------------------------------------------------------------------
+    def all_bindings(self) -> list[tuple[str, list]]:
+        """(section, bindings) for every screen: F1 help and the keymap check read this."""
+        from advisor.tui.screens.catalog_browser import CatalogScreen
+        from advisor.tui.screens.compare import CompareScreen
+        from advisor.tui.screens.confirm import ConfirmScreen
+        from advisor.tui.screens.detail import DetailScreen
+        from advisor.tui.screens.path_prompt import PathPrompt
+
+        return [("Everywhere", self.BINDINGS), ("Main screen", MainScreen.BINDINGS),
+                ("Option detail", DetailScreen.BINDINGS), ("Compare", CompareScreen.BINDINGS),
+                ("Catalog", CatalogScreen.BINDINGS), ("Dialogs", ConfirmScreen.BINDINGS + PathPrompt.BINDINGS)]
+
+    def apply_user_keymap(self) -> None:
+        """Read [keymap] from the config file and apply the good entries; notify the bad ones."""
+        from advisor.tui.keymap import binding_ids, config_path, load_keymap
+
+        known = set().union(*(binding_ids(b) for _, b in self.all_bindings()))
+        path = config_path()
+        self.keymap, self.keymap_problems = load_keymap(path, known)
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        if self.keymap_problems:
+            self.notify("\n".join(self.keymap_problems), title="Key remaps skipped", severity="error", timeout=15)
 
     @property
     def main_screen(self) -> MainScreen:
@@ -80,8 +132,20 @@ class AdvisorApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine", description="Ranking")
     def rank(self, workload: Workload) -> None:
         started = time.perf_counter()
+        key = workload.model_dump_json()
         try:
-            rec = api.recommend(self.catalog, workload, fac=self.factors)
+            with self._rankings_lock:
+                rec = self._rankings.get(key)
+                if rec is not None:
+                    self._rankings.move_to_end(key)
+            if rec is None:
+                # api.recommend re-evaluates every class grid on each call, also when only costs
+                # changed; it offers no hook to reuse them (see the report of issue 14)
+                rec = api.recommend(self.catalog, workload, fac=self.factors)
+                with self._rankings_lock:
+                    self._rankings[key] = rec
+                    while len(self._rankings) > RANKINGS_KEPT:
+                        self._rankings.popitem(last=False)
         except AdvisorError as exc:
             message = EngineFailed(workload, str(exc))
         else:
@@ -114,6 +178,24 @@ class AdvisorApp(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        """Quit; with unsaved changes, ask first."""
+        from advisor.tui.screens.confirm import ConfirmScreen
+
+        if not self.dirty:
+            self.exit(0)
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        what = "The form holds an invalid edit" if self.form_error else "The scenario has unsaved changes"
+        self.push_screen(ConfirmScreen(f"{what}.\nQuit without saving? (Ctrl+S saves)", yes="Quit", no="Stay"),
+                         answer)
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
@@ -167,8 +249,11 @@ class AdvisorApp(App[int]):
             return
         text = workload_to_toml(self.workload)
 
+        saved_workload = self.workload
+
         def saved(target: Path) -> None:
             self.workload_path = target
+            self.saved_workload = saved_workload
             self.notify(f"Saved scenario to {target}")
 
         self._write(Path(path).expanduser(), text, saved)
@@ -192,6 +277,7 @@ class AdvisorApp(App[int]):
         await self.main_screen.form.load(workload)
         self.form_error = None
         self.workload = workload
+        self.saved_workload = workload
         self.notify(f"Opened {self.workload_path}")
 
     def action_export(self) -> None:

@@ -36,3 +36,26 @@ async def tables_sized(app, pilot) -> None:
         if not pending:
             return
         await pilot.pause(0.01)
+
+
+CHAR_KEYS = {".": "full_stop", "/": "slash", "-": "minus", "_": "underscore", " ": "space"}
+
+
+async def burst(app, pilot, *keys: str) -> None:
+    """Send keys the way one terminal read delivers them: all queued at once, nothing handled in between.
+
+    (Pilot.press waits for the app to go idle after every key, which hides ordering bugs.)
+    Single characters are typed; longer names ("backspace", "tab", "ctrl+s") are keys.
+    """
+    from textual import events
+
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key(CHAR_KEYS.get(key, key), key))
+        else:
+            app.post_message(events.Key(key, None))
+    for _ in range(300):
+        await pilot.pause(0.01)
+        if not getattr(app, "_keys_waiting", None) and getattr(app, "_fence_pending", None) is None:
+            break
+    await pilot.pause()

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from advisor.domain.catalog import Catalog
 from advisor.report.columns import CATALOG_COLUMNS, catalog_row
+from advisor.tui.widgets.footer import FittingFooter
+
+_CORPUS = re.compile(r"^code-corpus file id \d+\s*\((?P<title>.+)\)\s*$", re.S)
+_URL = re.compile(r"https?://\S+")
+
+
+def source_label(source: str) -> str:
+    """A source as a reader can use it: its URL, or its title for an indexed file (no opaque ids)."""
+    m = _CORPUS.match(source.strip())
+    if m:
+        return m.group("title").strip()
+    url = _URL.search(source)
+    if url and url.group(0) != source.strip():
+        title = (source[: url.start()] + source[url.end():]).strip(" -–:()[],")
+        return f"{title}: {url.group(0)}" if title else url.group(0)
+    return source.strip()
 
 KINDS = ("accelerators", "systems", "ecosystems", "models")
 """The kinds browsed here; their columns are the CLI's (advisor.report.columns)."""
@@ -37,7 +55,7 @@ class CatalogScreen(Screen):
                 with TabPane(kind.capitalize(), id=f"kind-{kind}"):
                     yield DataTable(id=f"table-{kind}", cursor_type="row", zebra_stripes=True)
         yield Static(id="catalog-sources")
-        yield Footer(compact=True)
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         for kind in KINDS:
@@ -45,7 +63,8 @@ class CatalogScreen(Screen):
             for col in CATALOG_COLUMNS[kind]:
                 table.add_column(col.header)
         self.fill(self.initial_query)
-        self.query_one(f"#table-{self.initial_kind}", DataTable).focus()
+        self._only_visible_tab_focusable()
+        self.query_one("#catalog-filter", Input).focus()
 
     def fill(self, query: str) -> None:
         q = query.strip().lower()
@@ -68,16 +87,38 @@ class CatalogScreen(Screen):
     @on(Input.Changed, "#catalog-filter")
     def _filter(self, event: Input.Changed) -> None:
         self.fill(event.value)
+        # nothing here but matches elsewhere: show the first tab that has some
+        tabs = self.query_one("#catalog-tabs", TabbedContent)
+        active = (tabs.active or "").removeprefix("kind-")
+        if active and not self.query_one(f"#table-{active}", DataTable).row_count:
+            for kind in KINDS:
+                if self.query_one(f"#table-{kind}", DataTable).row_count:
+                    tabs.active = f"kind-{kind}"
+                    break
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         kind = (event.data_table.id or "").removeprefix("table-")
-        if event.row_key is not None and event.row_key.value:
-            self.show_sources(kind, event.row_key.value)
+        active = (self.query_one("#catalog-tabs", TabbedContent).active or "").removeprefix("kind-")
+        if kind == active and event.row_key is not None and event.row_key.value:
+            self.show_sources(kind, event.row_key.value)  # hidden tables never speak for the visible one
 
     @on(TabbedContent.TabActivated)
     def _tab(self) -> None:
+        self._only_visible_tab_focusable()
         self._show_current()
+
+    def _only_visible_tab_focusable(self) -> None:
+        """Tab and Enter reach only the table that is showing (hidden ones stay out of the focus chain)."""
+        active = self.query_one("#catalog-tabs", TabbedContent).active
+        for kind in KINDS:
+            self.query_one(f"#table-{kind}", DataTable).can_focus = active == f"kind-{kind}"
+
+    @on(Input.Submitted, "#catalog-filter")
+    def _to_table(self) -> None:
+        active = (self.query_one("#catalog-tabs", TabbedContent).active or "").removeprefix("kind-")
+        if active:
+            self.query_one(f"#table-{active}", DataTable).focus()
 
     def _show_current(self) -> None:
         active = (self.query_one("#catalog-tabs", TabbedContent).active or "").removeprefix("kind-")
@@ -98,7 +139,7 @@ class CatalogScreen(Screen):
         lines = [f"[b]{entry.name}[/b] ({kind[:-1]} {entry.id}) · layer: {layer} · as of {entry.as_of}"]
         if entry.estimated:
             lines.append(f"estimated: {', '.join(entry.estimated)}")
-        lines += [f"• {s}" for s in entry.sources]
+        lines += [f"• {source_label(s)}" for s in entry.sources]
         if entry.notes:
             lines.append(entry.notes)
         from rich.markup import escape

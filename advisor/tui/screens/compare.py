@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from advisor.domain.results import Option
 from advisor.report.format import money
+from advisor.tui.widgets.footer import FittingFooter
 
 ROWS: list[tuple[str, callable]] = [
     ("systems", lambda o: " + ".join(f"{n}x {s}" for s, n in o.systems.items())),
@@ -29,7 +31,22 @@ ROWS: list[tuple[str, callable]] = [
 ]
 
 
+def card(option: Option):
+    """One option as a two-column table under its title (the stacked, narrow layout)."""
+    from rich.table import Table
+
+    table = Table(title=f"#{option.rank} {option.label}", title_justify="left", title_style="bold",
+                  box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(ratio=1)
+    for label, get in ROWS:
+        table.add_row(label, get(option))
+    return table
+
+
 class CompareScreen(Screen):
+    """Side by side when wide; one card under another below 100 columns (CSS picks one)."""
+
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", tooltip="Back to the ranking", id="back")]
 
     def __init__(self, options: list[Option], note: str = "") -> None:
@@ -41,7 +58,10 @@ class CompareScreen(Screen):
         yield Header()
         yield Static(self.note or f"Top {len(self.options)} options side by side", id="compare-note")
         yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        with VerticalScroll(id="compare-stack"):
+            for o in self.options:
+                yield Static(card(o), classes="compare-card")
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -50,4 +70,10 @@ class CompareScreen(Screen):
             table.add_column(f"#{o.rank}", key=o.id)
         for label, get in ROWS:
             table.add_row(label, *(get(o) for o in self.options))
-        table.focus()
+        self.focus_visible()
+
+    def on_resize(self) -> None:
+        self.focus_visible()
+
+    def focus_visible(self) -> None:
+        self.query_one("#compare-stack" if self.app.narrow else "#compare-table").focus()

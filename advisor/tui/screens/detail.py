@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from advisor import api
@@ -15,7 +15,7 @@ from advisor.domain.results import Option
 from advisor.domain.workload import Workload
 from advisor.report.format import money
 from advisor.tui.messages import FrontierReady
-from advisor.tui.widgets.pareto_plot import ParetoPlot
+from advisor.tui.widgets.footer import FittingFooter
 from advisor.tui.widgets.results_table import fill_table
 
 
@@ -33,6 +33,62 @@ def cost_rows(option: Option) -> list[tuple[str, str]]:
         ("$/Mtok", f"{option.usd_per_mtok:.4f}"),
         ("price source", c.price_source),
     ]
+
+
+COST_WIDTH = 56
+"""The cost table's width before the first layout (the left column's width when wide)."""
+TERM_NAMES = {"cost": "cost", "ecosystem_risk": "ecosystem risk", "power": "power", "headroom": "headroom",
+              "vendor_diversity": "vendor diversity"}
+
+
+def _penalties(option: Option, workload: Workload) -> dict[str, float]:
+    """weight x term per score term (score = 100 * exp(-sum))."""
+    weights = workload.weights
+    return {k: float(getattr(weights, k, 1.0)) * v for k, v in option.score_terms.items()}
+
+
+def why_rank_lines(option: Option, options: list[Option], workload: Workload) -> list[str]:
+    """Why this option has its rank: the engine's own reason and confidence when the option carries
+    them (ranking_reason, p_lowest_cost, tie fields: a later issue adds them), else the score terms
+    against the neighbour, and the binding constraint."""
+    lines: list[str] = []
+    reason = getattr(option, "ranking_reason", None)
+    if reason:
+        lines.append(str(reason))
+    p_low = getattr(option, "p_lowest_cost", None)
+    if p_low is not None:
+        lines.append(f"P(lowest cost) {float(p_low):.0%}")
+    for field in ("tied_with", "ties", "tie_with"):
+        tied = getattr(option, field, None)
+        if tied:
+            tied = ", ".join(map(str, tied)) if isinstance(tied, list | tuple | set) else str(tied)
+            lines.append(f"tied with {tied}")
+            break
+    for field in ("confidence", "rank_confidence"):
+        conf = getattr(option, field, None)
+        if conf is not None:
+            lines.append(f"confidence: {conf:.0%}" if isinstance(conf, float) else f"confidence: {conf}")
+            break
+    if reason:
+        return lines
+    mine = _penalties(option, workload)
+    parts = ", ".join(f"{TERM_NAMES.get(k, k)} {v:.2f}" for k, v in mine.items())
+    lines.append(f"score {option.score:.1f} = 100·e^−(penalties); weight × term: {parts}")
+    index = next((i for i, o in enumerate(options) if o.id == option.id), 0)
+    other = options[index - 1] if index > 0 else (options[1] if len(options) > 1 else None)
+    if other is not None:
+        theirs = _penalties(other, workload)
+        diffs = {k: theirs.get(k, 0.0) - v for k, v in mine.items()}
+        if index == 0:
+            key = max(diffs, key=diffs.get)
+            lines.append(f"ahead of #{other.rank} (score {other.score:.1f}) mostly on {TERM_NAMES.get(key, key)}: "
+                         f"{diffs[key]:.2f} less penalty")
+        else:
+            key = min(diffs, key=diffs.get)
+            lines.append(f"behind #{other.rank} (score {other.score:.1f}) mostly on {TERM_NAMES.get(key, key)}: "
+                         f"{-diffs[key]:.2f} more penalty")
+    lines.append(f"binding constraint: {option.binding_constraint}")
+    return lines
 
 
 class DetailScreen(Screen):
@@ -62,17 +118,23 @@ class DetailScreen(Screen):
         return None
 
     def compose(self) -> ComposeResult:
+        # plotext is imported here, not with the module: the app reads every screen's bindings at start-up
+        from advisor.tui.widgets.pareto_plot import ParetoPlot
+
         yield Header()
         with VerticalScroll(id="detail-body"):
             yield Static(id="detail-title")
             with Horizontal(id="detail-top"):
                 with Vertical(id="detail-left"):
                     yield Static(id="detail-binding")
+                    yield Static(id="detail-rank")
                     yield DataTable(id="detail-cost", cursor_type="none", show_header=False)
-                yield ParetoPlot(id="detail-plot")
+                with Vertical(id="detail-plot-box"):
+                    yield ParetoPlot(id="detail-plot")
+                    yield Static(id="detail-legend")
             yield DataTable(id="detail-classes", cursor_type="row")
             yield Static(id="detail-explanation")
-        yield Footer(compact=True)
+        yield FittingFooter()
 
     CLASS_COLUMNS = [(label, label) for label in ("class", "system", "users", "replicas", "GPUs", "prec", "batch",
                                                   "tok/s/user", "tok/s/GPU", "TTFT s", "headroom %", "mode")]
@@ -89,17 +151,24 @@ class DetailScreen(Screen):
         self.query_one("#detail-binding", Static).update(
             f"[b]Binding constraint[/b]\n{o.binding_constraint}\n\n[b]Data[/b] {o.mode}, ±{o.error_band_pct:.0f}%\n"
             f"[b]Score terms[/b] {terms}")
-        fill_table(self.query_one("#detail-cost", DataTable), [("item", "item"), ("value", "value")],
-                   [(list(row), None) for row in cost_rows(o)])
+        cost = self.query_one("#detail-cost", DataTable)
+        fill_table(cost, [("item", "item"), ("value", "value")], [(list(row), None) for row in cost_rows(o)],
+                   flex=1, width=cost.size.width or COST_WIDTH)
         fill_table(self.query_one("#detail-classes", DataTable), self.CLASS_COLUMNS, [
             ([cp.traffic_class, cp.system, f"{cp.concurrent_users:,.0f}", str(cp.replicas), str(cp.gpus),
               cp.point.precision, str(cp.point.batch), f"{cp.point.tok_s_per_user:.1f}",
               f"{cp.point.total_tok_s_per_gpu:,.0f}", f"{cp.point.ttft_s:.2f}", f"{cp.headroom_pct:.0f}", cp.point.mode],
              None)
             for cp in o.classes])
+        from rich.markup import escape
+
+        self.query_one("#detail-rank", Static).update(
+            "[b]Why this rank[/b]\n" + "\n".join(f"• {escape(line)}" for line in why_rank_lines(o, self.options,
+                                                                                              self.workload)))
+        self.query_one("#detail-legend", Static).update("")
         self.query_one("#detail-explanation", Static).update(
             "[b]Why[/b]\n" + "\n".join(f"• {line}" for line in o.explanation))
-        self.query_one("#detail-plot", ParetoPlot).show_message("computing the Pareto front…")
+        self.query_one("#detail-plot").show_message("computing the Pareto front…")
         self.compute_frontier()
 
     def action_step(self, delta: int) -> None:
@@ -126,10 +195,15 @@ class DetailScreen(Screen):
 
     @on(FrontierReady)
     def _plot(self, message: FrontierReady) -> None:
-        plot = self.query_one("#detail-plot", ParetoPlot)
+        plot = self.query_one("#detail-plot")
         if message.error:
             plot.show_message(f"no Pareto front: {message.error}")
             return
         first = self.option.classes[0]
         chosen = (first.system, first.point.tok_s_per_user, first.point.total_tok_s_per_gpu)
-        plot.show(message.fronts, chosen, title=f"{self.workload.classes[0].model} {first.point.isl}/{first.point.osl}")
+        legend = plot.show(message.fronts, chosen,
+                           title=f"{self.workload.classes[0].model} {first.point.isl}/{first.point.osl}")
+        from rich.markup import escape
+
+        self.query_one("#detail-legend", Static).update(
+            "  ".join(f"[{colour}]{mark}[/] {escape(label)}" for label, colour, mark in legend))

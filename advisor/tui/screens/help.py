@@ -1,4 +1,8 @@
-"""The keys of every screen, from their bindings (so the list cannot drift from the code)."""
+"""The keys of every screen, from their bindings (so the list cannot drift from the code).
+
+Keys remapped in the config file's [keymap] table are shown as remapped; the id column is what
+the table takes (binding id = "key").
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,20 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-
 KEY_NAMES = {"question_mark": "?"}
 
 
-def _rows(bindings) -> list[tuple[str, str]]:
+def _keys(text: str) -> str:
+    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in text.split(","))
+
+
+def help_rows(bindings, keymap: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(keys, what it does, binding id) per binding, with the user's remaps applied."""
     out = []
     for b in bindings:
         if isinstance(b, Binding) and (b.description or b.tooltip):
-            keys = ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in b.key.split(","))
-            out.append((keys, b.tooltip or b.description))
+            keys = keymap.get(b.id, b.key) if b.id else b.key
+            out.append((_keys(keys) + (" *" if b.id in keymap else ""), b.tooltip or b.description, b.id or ""))
     return out
 
 
@@ -25,27 +33,28 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss(None)", "Close", id="help-close")]
 
     def compose(self) -> ComposeResult:
+        from rich.markup import escape
         from rich.table import Table
 
-        from advisor.tui.screens.catalog_browser import CatalogScreen
-        from advisor.tui.screens.compare import CompareScreen
-        from advisor.tui.screens.detail import DetailScreen
-        from advisor.tui.screens.main import MainScreen
+        from advisor.tui.keymap import config_path
 
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
-        table.add_column(style="bold")
-        table.add_column()
-        sections = [("Everywhere", self.app.BINDINGS), ("Main screen", MainScreen.BINDINGS),
-                    ("Option detail", DetailScreen.BINDINGS), ("Compare", CompareScreen.BINDINGS),
-                    ("Catalog", CatalogScreen.BINDINGS)]
-        for title, bindings in sections:
-            table.add_row(f"[u]{title}[/u]", "")
-            for keys, text in _rows(bindings):
-                table.add_row(keys, text)
-        table.add_row("", "")
-        table.add_row("enter", "Open the highlighted option (ranking table)")
-        table.add_row("tab / shift+tab", "Move between fields; mouse clicks work too")
-        table.add_row("ctrl+p", "Command palette: every action, models, catalog entries, themes")
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(ratio=1)
+        table.add_column(style="dim", no_wrap=True)
+        keymap = getattr(self.app, "keymap", {})
+        for title, bindings in self.app.all_bindings():
+            table.add_row(f"[u]{title}[/u]", "", "")
+            for keys, text, ident in help_rows(bindings, keymap):
+                table.add_row(escape(keys), escape(text), ident)
+        table.add_row("", "", "")
+        table.add_row("enter", "Open the highlighted option (ranking table)", "")
+        table.add_row("tab / shift+tab", "Move between fields; mouse clicks work too", "")
+        table.add_row("ctrl+p", "Command palette: every action, models, catalog entries, themes", "")
+        remapped = " (* = remapped)" if keymap else ""
+        note = (f"Remap keys in {config_path()} under [keymap]: binding id = \"key\", "
+                f"e.g. compare = \"ctrl+k\"{remapped}.")
         with VerticalScroll(id="help-body"):
             yield Static("[b]advisor — keys[/b]  (Esc closes)", id="help-title")
             yield Static(table)
+            yield Static(escape(note), id="help-keymap")

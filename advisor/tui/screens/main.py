@@ -9,31 +9,39 @@ from textual.containers import Horizontal, Vertical
 from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from advisor import api
 from advisor.domain.results import Option, Recommendation
 from advisor.errors import InputError
-from advisor.tui.widgets.excluded_table import ExcludedTable
+from advisor.tui.widgets.excluded_table import ExcludedView
+from advisor.tui.widgets.footer import FittingFooter
 from advisor.tui.widgets.results_table import ResultsTable
 from advisor.tui.widgets.scenario_form import ScenarioForm
 
-DEBOUNCE_S = 0.3
-"""Quiet time after the last keystroke before the scenario is validated and re-ranked."""
+DEBOUNCE_S = 0.1
+"""Quiet time after the last keystroke before the scenario is validated and re-ranked.
+
+Short: a ranking costs ~30-100 ms in a worker, a newer edit cancels the older one, and an
+identical scenario comes from the app's memo. Keys are never lost to it (see tui/keyorder.py).
+"""
 
 
 class MainScreen(Screen):
     """Form edits become a validated Workload on the app; the app's Recommendation comes back here."""
 
+    # In the order the footer keeps them when the terminal is narrow (FittingFooter)
     BINDINGS = [
         Binding("f1", "app.help", "Help", tooltip="List every key (also ?)", id="main-help"),
         Binding("f2", "app.open_detail", "Why?", tooltip="Explain the selected option (also Enter)", id="detail"),
         Binding("f3", "toggle_excluded", "Excluded", tooltip="Show the options that were ruled out, and why",
                 id="excluded"),
+        Binding("f6", "toggle_form", "Form", tooltip="Show or hide the scenario form (a drawer when narrow)",
+                id="form"),
         Binding("f4", "app.compare", "Compare", tooltip="Compare the top options side by side", id="compare"),
+        Binding("ctrl+s", "app.save", "Save", tooltip="Save the scenario as a workload TOML", id="save"),
         Binding("f5", "app.catalog", "Catalog", tooltip="Browse accelerators, systems, ecosystems, models",
                 id="catalog"),
-        Binding("ctrl+s", "app.save", "Save", tooltip="Save the scenario as a workload TOML", id="save"),
         Binding("ctrl+o", "app.load", "Open", tooltip="Open a workload TOML", id="load"),
         Binding("ctrl+e", "app.export", "Export", tooltip="Export the ranking as JSON, CSV or Markdown", id="export",
                 priority=True),
@@ -46,6 +54,9 @@ class MainScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._debounce: Timer | None = None
+        self._excluded_stale = False
+        # the breakpoint class the first resize would set: set now, so the screen is styled once, not twice
+        self.add_class("-narrow" if self.app.narrow else "-wide")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -59,13 +70,19 @@ class MainScreen(Screen):
                     with TabPane("Ranking", id="tab-ranking"):
                         yield ResultsTable(id="ranking")
                     with TabPane("Excluded", id="tab-excluded"):
-                        yield ExcludedTable(id="excluded")
-        yield Footer(compact=True)
+                        yield ExcludedView(id="excluded-view")
+        yield FittingFooter()
 
     def on_mount(self) -> None:
+        self.ranking.narrow = self.app.narrow
         self.watch(self.app, "recommendation", self._show_results, init=True)
         self.watch(self.app, "engine_error", self._show_status, init=False)
         self.query_one("#ranking").focus()
+
+    def on_resize(self) -> None:
+        self.ranking.set_narrow(self.app.narrow)
+        if not self.app.narrow:
+            self.remove_class("-form-open")
 
     @property
     def form(self) -> ScenarioForm:
@@ -80,10 +97,16 @@ class MainScreen(Screen):
         if rec is None:
             return
         self.ranking.show(rec)
-        self.query_one("#excluded", ExcludedTable).show(rec)
         tabs = self.query_one("#tabs", TabbedContent)
-        tabs.get_tab("tab-ranking").label = f"Ranking ({len(rec.options)})"
-        tabs.get_tab("tab-excluded").label = f"Excluded ({len(rec.excluded)})"
+        # the hidden Excluded tab is filled when shown: one table less to lay out per re-rank
+        self._excluded_stale = True
+        if tabs.active == "tab-excluded":
+            self._fill_excluded()
+        for tab_id, label in (("tab-ranking", f"Ranking ({len(rec.options)})"),
+                              ("tab-excluded", f"Excluded ({len(rec.excluded)})")):
+            tab = tabs.get_tab(tab_id)
+            if str(tab.label) != label:  # a new label re-lays the tab bar out
+                tab.label = label
         self._show_status()
 
     def _show_status(self, *_) -> None:
@@ -96,10 +119,19 @@ class MainScreen(Screen):
                          f"{len(rec.options)} options, {len(rec.excluded)} excluded")
             if not rec.options:
                 parts.append("no option meets the constraints: see Excluded (F3)")
+            moved = self.ranking.moved
+            selected = self.ranking.selected_option()
+            if moved and selected is not None:
+                parts.append(f"{selected.label}: #{moved[0]} → #{moved[1]} after the edit (cursor kept on it)")
         problem = self.app.engine_error or self.app.form_error
         if problem:
             parts.append(f"⚠ {problem} (showing the last valid ranking)")
-        status.update("\n".join(parts) or "Ranking…")
+        text = "\n".join(parts) or "Ranking…"
+        if text != getattr(self, "_status_text", None):
+            lines = text.count("\n")
+            # the same number of lines: repaint only (a layout pass over the whole screen is the slow part)
+            status.update(text, layout=lines != getattr(self, "_status_lines", None))
+            self._status_text, self._status_lines = text, lines
         status.set_class(bool(problem), "-problem")
 
     # --- edits (messages up) ------------------------------------------------------------
@@ -139,14 +171,51 @@ class MainScreen(Screen):
     async def action_add_class(self) -> None:
         await self.form.add_class()
 
+    def _fill_excluded(self) -> None:
+        rec = self.app.recommendation
+        if self._excluded_stale and rec is not None:
+            self._excluded_stale = False
+            self.query_one("#excluded-view", ExcludedView).show(rec)
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-excluded":
+            self._fill_excluded()
+
     def action_toggle_excluded(self) -> None:
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.active = "tab-ranking" if tabs.active == "tab-excluded" else "tab-excluded"
+        if tabs.active == "tab-excluded":
+            self._fill_excluded()
+        self._show_results_pane()
         self.query_one("#ranking" if tabs.active == "tab-ranking" else "#excluded").focus()
 
     def action_focus_ranking(self) -> None:
         self.query_one("#tabs", TabbedContent).active = "tab-ranking"
+        self._show_results_pane()
         self.ranking.focus()
+
+    def _show_results_pane(self) -> None:
+        """Narrow: close the form drawer so the results are visible."""
+        self.remove_class("-form-open")
+
+    def action_toggle_form(self) -> None:
+        """Wide: move into the form (or back to the ranking). Narrow: open or close the form drawer."""
+        forms = self.query("#form")
+        if not forms:
+            return
+        form = forms.first()
+        if self.app.narrow:
+            opening = not self.has_class("-form-open")
+            self.set_class(opening, "-form-open")
+        else:
+            opening = not form.has_focus_within
+        if opening:
+            first = form.query("Input, Select, Checkbox")
+            if first:
+                first.first().focus()
+        else:
+            self.ranking.focus()
 
     def selected_option(self) -> Option | None:
         return self.ranking.selected_option()

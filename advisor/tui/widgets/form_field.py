@@ -96,7 +96,7 @@ class FormField(Widget):
                          allow_blank=s.optional, compact=True, id=self.field_id, prompt=s.placeholder or "default",
                          tooltip=s.tooltip or None)
         elif s.kind == "bool":
-            yield Checkbox("", bool(self.initial), compact=True, id=self.field_id, tooltip=s.tooltip or None)
+            yield Checkbox(s.placeholder, bool(self.initial), compact=True, id=self.field_id, tooltip=s.tooltip or None)
         else:
             yield Input(
                 _fmt(self.initial), placeholder=s.placeholder or ("default" if s.optional else ""),
@@ -160,6 +160,9 @@ class FormField(Widget):
 
     def _show(self) -> None:
         message = self.local_error or self.model_error
+        if message == getattr(self, "_shown", None):
+            return  # unchanged: no restyle (a class change re-applies CSS to the field and may re-lay it out)
+        self._shown = message
         self.set_class(bool(message), "-invalid")
         control = self.control
         control.set_class(bool(message), "-invalid")

@@ -50,7 +50,7 @@ def section_specs(catalog: Catalog) -> dict[str, list[FieldSpec]]:
             FieldSpec("pue_air", "PUE air", "float", optional=True, minimum=1, maximum=3),
             FieldSpec("pue_liquid", "PUE liquid", "float", optional=True, minimum=1, maximum=3),
             FieldSpec("region", "region", "str", known=regions, tooltip="Where the fleet runs: global, us, eu, china, ..."),
-            FieldSpec("allow_liquid_retrofit", "retrofit", "bool",
+            FieldSpec("allow_liquid_retrofit", "retrofit", "bool", placeholder="liquid retrofit",
                       tooltip="Let liquid-only systems into an air hall at the retrofit cost"),
         ],
         "procurement": [
@@ -63,8 +63,8 @@ def section_specs(catalog: Catalog) -> dict[str, list[FieldSpec]]:
                       tooltip="Comma-separated vendors to allow (empty = all)"),
             FieldSpec("allowed_ecosystems", "ecosystems", "list", known=tuple(sorted(catalog.ecosystems)),
                       placeholder="all", tooltip="Comma-separated ecosystems to allow (empty = all)"),
-            FieldSpec("days_since_release", "days since rel.", "float", optional=True, minimum=0, placeholder="today",
-                      tooltip="Software maturity: days since the models' release"),
+            FieldSpec("days_since_release", "model age d", "float", optional=True, minimum=0, placeholder="from today",
+                      tooltip="Software maturity: days since the models' release (empty: counted to today)"),
         ],
         "weights": [
             FieldSpec(k, label, "float", minimum=0)
@@ -225,6 +225,9 @@ class ScenarioForm(VerticalScroll):
             else:
                 loose.append((f"{key}: " if key else "") + p.message)
         error = self.query_one("#form-error", Static)
-        error.update("\n".join(loose))
-        error.set_class(bool(loose), "-shown")
+        text = "\n".join(loose)
+        if text != getattr(self, "_loose_text", ""):  # an unchanged message costs no layout pass
+            self._loose_text = text
+            error.update(text)
+            error.set_class(bool(loose), "-shown")
         return loose
