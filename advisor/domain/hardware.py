@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from advisor.domain.base import Entry, Precision, PRECISION_ORDER
+from advisor.domain.base import PRECISION_ORDER, ComputePrecision, Entry, compute_precision
 
 Cooling = Literal["air", "liquid", "air_or_liquid"]
 """What a system needs: air-cooled only, liquid required, or either."""
@@ -24,7 +24,7 @@ class Accelerator(Entry):
     memory_usable_gb: float | None = Field(default=None, gt=0, description="Capacity software can use, GB (defaults to 92% of memory_gb).")
     memory_type: str = ""
     mem_bw_tb_s: float = Field(gt=0, description="Memory bandwidth, TB/s.")
-    dense_tflops: dict[Precision, float] = Field(
+    dense_tflops: dict[ComputePrecision, float] = Field(
         description="Dense (no 2:4 sparsity) tensor peak per precision, TFLOPS.", min_length=1
     )
     tdp_watts: float = Field(gt=0, description="Board power per accelerator, W.")
@@ -40,7 +40,8 @@ class Accelerator(Entry):
 
     @property
     def precisions(self) -> list[str]:
-        return [p for p in PRECISION_ORDER if p in self.dense_tflops]
+        """Precisions the chip runs: its listed compute formats, and the weight-only formats where it has a 16-bit peak."""
+        return [p for p in PRECISION_ORDER if self.dense_tflops.get(compute_precision(p), 0.0) > 0]  # type: ignore[call-overload]
 
 
 class System(Entry):

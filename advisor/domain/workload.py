@@ -19,7 +19,7 @@ class TrafficClass(Strict):
     share: float = Field(default=1.0, gt=0, le=1, description="Share of concurrent users (requests in flight) in this class.")
     min_tok_s_per_user: float = Field(default=0.0, ge=0, description="SLO: minimum decode tokens/s per user (0 = none).")
     max_ttft_s: float | None = Field(default=None, gt=0, description="SLO: maximum time to first token, seconds.")
-    precision: Literal["auto", "fp4", "fp8", "int8", "bf16"] = "auto"
+    precision: Literal["auto"] | Precision = "auto"
     spec_decode: Literal["auto", "none", "mtp"] = "auto"
 
 

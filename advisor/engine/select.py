@@ -40,6 +40,7 @@ def cell(grid: Grid, s: int, flat: int) -> dict:
         "gpus_per_replica": int(grid.layouts[g]),
         "batch": int(grid.batches[b]),
         "precision": PRECISION_ORDER[p],
+        "public_checkpoint": bool(grid.public_checkpoint[p]),
         "spec_decode": "mtp" if SPEC[m] > 0 else "none",
     }
 
