@@ -51,6 +51,7 @@ def main() -> int:
     from advisor.engine.build import days_since, grid_for
     from advisor.engine.grid import BATCHES, LAYOUTS, SPEC, GridSetup, evaluate_grid, step_factors
     from advisor.engine.hardware import hw_arrays
+    from advisor.engine.precision import N_PRECISIONS
     from advisor.engine.throughput import ServingPoint, StepFactors, simulate
 
     t0 = time.perf_counter()
@@ -85,7 +86,8 @@ def main() -> int:
     hw = hw_arrays(catalog, systems)
     days = days_since(model.release_date)
     wl = GridSetup(isl=args.isl, osl=args.osl, days_since_release=days)
-    t_grid, grid = timed(lambda: evaluate_grid(a, hw, wl, fac, kv_reserve=catalog.defaults.kv_reserve_fraction),
+    t_grid, grid = timed(lambda: evaluate_grid(a, hw, wl, fac, kv_reserve=catalog.defaults.kv_reserve_fraction,
+                                                reserve_gb=catalog.defaults.runtime_reserve_gb),
                          args.repeat)
     t_sel, _ = timed(lambda: [select.front(grid, i) for i in range(len(systems))], args.repeat)
     print("\n2. evaluate_grid (numpy broadcasting, all systems at once)")
@@ -99,7 +101,7 @@ def main() -> int:
     tps = grid.metrics["total_tok_s_per_gpu"]
     t0 = time.perf_counter()
     for s in range(k):
-        for p in range(4):
+        for p in range(N_PRECISIONS):
             # the same factors and hardware as the grid, as 0-d arrays (one system, one precision)
             sf = step_factors(fac, hw, wl, (len(hw),), np.array(p))
             fs = StepFactors(**{name: f(x[s]) if x.ndim else x for name, x in vars(sf).items()})
@@ -109,7 +111,8 @@ def main() -> int:
                     for bi, B in enumerate(BATCHES):
                         pt = ServingPoint(gpus=f(float(G)), prec=f(p), spec=f(float(m)), batch=f(float(B)),
                                           isl=f(float(args.isl)), osl=f(float(args.osl)),
-                                          kv_reserve=catalog.defaults.kv_reserve_fraction)
+                                          kv_reserve=catalog.defaults.kv_reserve_fraction,
+                                          reserve_gb=catalog.defaults.runtime_reserve_gb)
                         out = simulate(a, hv, fs, pt)
                         v, ref = float(out.total_tok_s_per_gpu), float(tps[s, gi, p, mi, bi])
                         if np.isfinite(ref) and ref > 0:

@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from advisor.domain.base import (
-    PRECISION_ORDER, Count, Entry, GbPerS, Gigabytes, Kilowatts, Precision, TbPerS, Tflops, Watts,
+    PRECISION_ORDER, ComputePrecision, Count, Entry, GbPerS, Gigabytes, Kilowatts, Precision, TbPerS, Tflops, Watts,
+    compute_precision,
 )
 
 Cooling = Literal["air", "liquid", "air_or_liquid"]
@@ -26,7 +27,7 @@ class Accelerator(Entry):
     memory_usable_gb: Gigabytes | None = Field(default=None, description="Capacity software can use, GB (defaults to 92% of memory_gb).")
     memory_type: str = ""
     mem_bw_tb_s: TbPerS = Field( description="Memory bandwidth, TB/s.")
-    dense_tflops: dict[Precision, Tflops] = Field(
+    dense_tflops: dict[ComputePrecision, Tflops] = Field(
         description="Dense (no 2:4 sparsity) tensor peak per precision, TFLOPS.", min_length=1
     )
     tdp_watts: Watts = Field( description="Board power per accelerator, W.")
@@ -42,7 +43,8 @@ class Accelerator(Entry):
 
     @property
     def precisions(self) -> list[str]:
-        return [p for p in PRECISION_ORDER if p in self.dense_tflops]
+        """Precisions the chip runs: its listed compute formats, and the weight-only formats where it has a 16-bit peak."""
+        return [p for p in PRECISION_ORDER if self.dense_tflops.get(compute_precision(p), 0.0) > 0]  # type: ignore[call-overload]
 
 
 class System(Entry):

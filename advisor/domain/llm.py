@@ -42,10 +42,10 @@ class LLM(Entry):
     experts_per_token: Size = 0
     moe_intermediate_size: Size = 0
     mtp_layers: Size = Field(default=0, description="Multi-token-prediction layers usable for speculative decoding.")
-    precisions: list[Precision] = Field(min_length=1, description="Weight precisions with released or standard checkpoints.")
+    precisions: list[Precision] = Field(min_length=1, description="Weight precisions with public checkpoints (official or widely used community/vendor quantisations). The engine runs a model in any precision the chip supports and flags the others (public_checkpoint).")
     native_precision: Precision
     kv_bytes_per_token_measured: float | None = Field(default=None, gt=0, le=1e12, allow_inf_nan=False, description="Whole-model KV bytes per token as measured by a serving stack.")
-    # --- Optional architecture detail (added 2026-12; the engine does not use these yet) ---
+    # --- Optional architecture detail (added 2026-12; engine/arch.py turns them into KV and attention coefficients) ---
     index_top_k: Size = Field(default=0, description="Sparse top-k attention (DeepSeek V3.2 / GLM-5 DSA): tokens each query attends to, chosen by an indexer; 0 = dense attention.")
     index_heads: Size = Field(default=0, description="Sparse-attention indexer: heads of the indexer's query (DSA lightning indexer).")
     index_head_dim: Size = Field(default=0, description="Sparse-attention indexer: key width per token per layer, elements (cached beside the KV cache).")
@@ -80,6 +80,10 @@ class LLM(Entry):
         if (self.index_heads or self.index_head_dim) and not self.index_top_k:
             raise ValueError("index_heads / index_head_dim describe a sparse-attention indexer: set index_top_k too")
         return self
+
+    def public_checkpoint(self, precision: str) -> bool:
+        """Whether a public checkpoint exists in this weight precision (else the figure is a what-if)."""
+        return precision in self.precisions
 
     @property
     def full_attention_layers(self) -> int:

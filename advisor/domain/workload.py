@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from advisor.domain.base import (
-    Count, Days, Fraction01, Kilowatts, Megawatts, Pue, RequestsPerS, Seconds, Strict, TokPerSFloor, UsdCost,
+    Count, Days, Fraction01, Kilowatts, Megawatts, Precision, Pue, RequestsPerS, Seconds, Strict, TokPerSFloor, UsdCost,
     UsdPerKwh, UsdPrice, Utilisation, Weight, Years,
 )
 
@@ -22,7 +22,7 @@ class TrafficClass(Strict):
     share: Fraction01 = Field(default=1.0, description="Share of concurrent users (requests in flight) in this class.")
     min_tok_s_per_user: TokPerSFloor = Field(default=0.0, description="SLO: minimum decode tokens/s per user (0 = none).")
     max_ttft_s: Seconds | None = Field(default=None, description="SLO: maximum time to first token, seconds.")
-    precision: Literal["auto", "fp4", "fp8", "int8", "bf16"] = "auto"
+    precision: Literal["auto"] | Precision = "auto"
     spec_decode: Literal["auto", "none", "mtp"] = "auto"
 
 

@@ -38,6 +38,6 @@ def grid_for(
     grid = evaluate_grid(
         arch_mod.coeffs(model), hw_arrays(catalog, systems), wl, fac,
         layouts=LAYOUTS if layouts is None else layouts, batches=BATCHES if batches is None else batches,
-        kv_reserve=catalog.defaults.kv_reserve_fraction,
+        kv_reserve=catalog.defaults.kv_reserve_fraction, reserve_gb=catalog.defaults.runtime_reserve_gb,
     )
     return grid, days

@@ -26,16 +26,17 @@ def why_no_point(
     acc = catalog.accelerator(system.accelerator)
     where = f" for class '{label}'" if label else ""
     if not grid.valid[i].any():
-        precs = [p for p in acc.precisions if p in model.precisions and p in catalog.ecosystem(acc.ecosystem).precisions
+        precs = [p for p in acc.precisions if p in catalog.ecosystem(acc.ecosystem).precisions
                  and (precision == "auto" or p == precision)]
         if not precs:
-            return Reason.PRECISION, (f"{acc.name} ({acc.ecosystem}) serves {', '.join(acc.precisions)}; {model.name} is served in "
-                                 f"{', '.join(model.precisions)}" + (f"; asked for {precision}" if precision != "auto" else ""))
+            return Reason.PRECISION, (f"{acc.name} ({acc.ecosystem}) serves {', '.join(acc.precisions)}"
+                                      + (f"; asked for {precision}" if precision != "auto" else ""))
+        precs.sort(key=lambda p: float(WEIGHT_BYTES[PREC_INDEX[p]]))  # the narrowest first
         if isl + osl > model.max_context:
             return Reason.CONTEXT, f"{isl + osl} tokens{where} exceed {model.name}'s context of {model.max_context}"
         need_tb = model.total_params_b * 1e9 * float(WEIGHT_BYTES[PREC_INDEX[precs[0]]]) / 1e12
         n = int(grid.hw.max_gpus[i])
-        have_tb = n * acc.usable_memory_gb / 1e3
+        have_tb = n * acc.usable_memory_gb * 2**30 / 1e12  # capacities are GiB
         return Reason.MEMORY, (f"{model.name} {precs[0]} needs {need_tb:.2f} TB of weights plus KV cache for {isl + osl} tokens; "
                           f"{n}x {acc.name} hold {have_tb:.2f} TB")
     best_user = select.max_tok_s_per_user(grid, i)

@@ -28,7 +28,8 @@ PRIOR_SHARED = {
     "imbalance": 1.25,  # MoE expert load imbalance on bytes read (hottest GPU / mean)
     "overlap": 3.0,  # p-norm of (memory time, compute time): 1 = no overlap, large = perfect overlap
 }
-PRIOR_PREC_MULT = {"fp4": 0.6, "fp8": 0.85, "int8": 0.85, "bf16": 1.0}
+PRIOR_PREC_MULT = {"fp4": 0.6, "fp8": 0.85, "int8": 0.85, "bf16": 1.0, "int4": 1.0, "q4": 1.0, "q3": 1.0}
+"""Weight-only formats (int4, q4, q3) run the 16-bit kernels' rate: fixed at 1, like bf16 (no data to fit them)."""
 PREC_MULT_MAX = 1.2  # a precision's kernels may beat bf16's fraction of peak, but not by much
 SCALE_OUT_LATENCY_MULT = 6.0  # a collective that leaves the scale-up domain costs this much more latency
 
@@ -60,7 +61,7 @@ class Factors:
         return {k: float(np.exp(np.mean([np.log(v[k]) for v in self.per_ecosystem.values()]))) for k in keys}
 
     def prec_array(self) -> FloatArray:
-        return np.array([self.prec_mult[p] for p in PRECISION_ORDER])
+        return np.array([self.prec_mult.get(p, PRIOR_PREC_MULT[p]) for p in PRECISION_ORDER])
 
     def mode(self, eco: str, precision: str) -> str:
         return "calibrated" if (eco, precision) in self.calibrated_pairs else "roofline"

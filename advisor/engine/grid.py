@@ -5,7 +5,7 @@ Axes: system S x GPUs per replica G x precision P x speculative decoding M x bat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,6 +49,8 @@ class Grid:
     metrics: dict[str, np.ndarray]  # METRICS then FLAGS, each broadcast to the grid's shape
     modes: list[str]  # per system: calibrated | roofline (for its best precision), informative
     factors: Factors
+    public_checkpoint: BoolArray = field(default_factory=lambda: np.ones(N_PRECISIONS, dtype=np.bool_))
+    """Per precision (P,): a public checkpoint of the model exists in it (else the cells are what-ifs)."""
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -92,6 +94,7 @@ def evaluate_grid(
     layouts: FloatArray = LAYOUTS,
     batches: FloatArray = BATCHES,
     kv_reserve: float = 0.1,
+    reserve_gb: float = 4.0,
 ) -> Grid:
     """Every (system, GPUs per replica, precision, MTP, batch) cell of `arch` on `hw`, in one pass."""
     S = len(hw)
@@ -100,10 +103,13 @@ def evaluate_grid(
     point = ServingPoint(
         gpus=layouts.reshape(1, -1, 1, 1, 1), prec=P, spec=SPEC.reshape(1, 1, 1, -1, 1), batch=batches.reshape(1, 1, 1, 1, -1),
         isl=np.asarray(float(wl.isl)), osl=np.asarray(float(wl.osl)), disaggregated=wl.disaggregated, kv_reserve=kv_reserve,
+        reserve_gb=reserve_gb,
     )
     out = simulate(arch, hw.at(np.arange(S).reshape(s), P), step_factors(factors, hw, wl, s, P), point)
     # which cells are real options
-    prec_ok = (hw.peak > 0) & hw.eco_prec_ok & np.array([p in arch.precisions for p in PRECISION_ORDER])
+    # any precision the chip and its ecosystem run, for any model; whether a checkpoint exists is a flag
+    prec_ok = (hw.peak > 0) & hw.eco_prec_ok
+    public = np.array([arch.public_checkpoint(p) for p in PRECISION_ORDER])
     if wl.precision != "auto":
         prec_ok &= np.array([p == wl.precision for p in PRECISION_ORDER])
     spec_ok = np.array([True, arch.mtp_layers > 0])
@@ -125,7 +131,7 @@ def evaluate_grid(
         ok = [PRECISION_ORDER[p] for p in range(N_PRECISIONS) if prec_ok[i, p]]
         modes.append("calibrated" if any(factors.mode(eco, p) == "calibrated" for p in ok) else "roofline")
     return Grid(hw=hw, layouts=layouts, batches=batches, valid=valid, metrics=grid_metrics(out, valid.shape),
-                modes=modes, factors=factors)
+                modes=modes, factors=factors, public_checkpoint=public)
 
 
 def grid_metrics(out: StepResult, shape: tuple[int, ...]) -> dict[str, np.ndarray]:

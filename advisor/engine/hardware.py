@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from advisor.domain import Accelerator, Catalog, Ecosystem, System
-from advisor.domain.base import PRECISION_ORDER
+from advisor.domain.base import LOCAL_RUNTIME_PRECISIONS, PRECISION_ORDER, compute_precision
 from advisor.engine.types import AnyArray, BoolArray, FloatArray
 
 
@@ -46,8 +46,19 @@ def label(source: Source) -> Any:
     return dataclasses.field(metadata={"source": source, "label": True})
 
 
+GIB = float(2**30)
+"""Memory capacities are binary: an "80 GB" H100 is 80 GiB of HBM (nvidia-smi: 81,559 MiB), B200's "180 GB" 180 GiB."""
+
+
 def _peak(r: HwRow) -> list[float]:
-    return [r.accelerator.dense_tflops.get(p, 0.0) * 1e12 for p in PRECISION_ORDER]  # type: ignore[call-overload]
+    """Dense peak per precision; weight-only formats (int4, q4, q3) run at the 16-bit peak."""
+    return [r.accelerator.dense_tflops.get(compute_precision(p), 0.0) * 1e12 for p in PRECISION_ORDER]  # type: ignore[call-overload]
+
+
+def _eco_prec_ok(r: HwRow) -> list[bool]:
+    """The ecosystem serves this precision; GGUF formats (q4, q3) only on workstation systems (local runtimes)."""
+    local = r.system.kind == "workstation"
+    return [p in r.ecosystem.precisions and (local or p not in LOCAL_RUNTIME_PRECISIONS) for p in PRECISION_ORDER]
 
 
 def _attn_peak(r: HwRow) -> float:
@@ -92,13 +103,13 @@ class HwArrays:
     mem_bw: FloatArray = column("mem_bw_tb_s", scale=1e12)  # bytes/s
     peak: FloatArray = column(_peak, per_precision=True)  # FLOP/s per precision in PRECISION_ORDER, 0 = unsupported
     attn_peak: FloatArray = column(_attn_peak)  # FLOP/s for attention kernels (16-bit; else the slowest listed)
-    mem_bytes: FloatArray = column("usable_memory_gb", scale=1e9)  # usable bytes per accelerator
+    mem_bytes: FloatArray = column("usable_memory_gb", scale=GIB)  # usable bytes per accelerator (capacities are GiB)
     domain: FloatArray = column(_domain)  # accelerators per scale-up domain
     up_bw: FloatArray = column(_up_bw)  # bytes/s per accelerator per direction (scale-out where no scale-up link)
     out_bw: FloatArray = column(lambda r: max(r.accelerator.scale_out_gb_s, 1.0) * 1e9)
     tdp_watts: FloatArray = column("tdp_watts")
-    eco_prec_ok: BoolArray = column(lambda r: [p in r.ecosystem.precisions for p in PRECISION_ORDER],
-                                    per_precision=True, dtype=np.bool_)  # the ecosystem serves this precision
+    eco_prec_ok: BoolArray = column(_eco_prec_ok, per_precision=True, dtype=np.bool_)  # the ecosystem serves this precision
+    kv_fp8: BoolArray = column(lambda r: r.accelerator.dense_tflops.get("fp8", 0.0) > 0, dtype=np.bool_)  # fp8 units: fp8 KV cache
     day0_fraction: FloatArray = column(lambda r: r.ecosystem.maturity.day0_fraction)
     days_to_mature: FloatArray = column(lambda r: r.ecosystem.maturity.days_to_mature)
     max_gpus: FloatArray = column(_max_gpus)  # largest replica the engine considers

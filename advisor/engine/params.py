@@ -39,9 +39,11 @@ PER_ECOSYSTEM: tuple[ParamDef, ...] = (
     ParamDef("fl_eff", 0.0, 1.0, "", "achieved / peak FLOP/s of decode GEMMs (bf16 reference)"),
     ParamDef("t_layer_s", 0.0, INF, "s", "fixed time per layer per step (kernel launches, synchronisation)"),
 )
-PRECISION_PARAM: dict[str, str | None] = {"fp4": "prec.fp4", "fp8": "prec.fp8", "int8": "prec.fp8", "bf16": None}
+PRECISION_PARAM: dict[str, str | None] = {"fp4": "prec.fp4", "fp8": "prec.fp8", "int8": "prec.fp8", "bf16": None,
+                                          "int4": None, "q4": None, "q3": None}
 """Which parameter is a precision's compute multiplier. int8 shares fp8's (the same tensor-core rate on
-every listed chip); bf16 is the reference, fixed at 1 in the fit and in Factors alike."""
+every listed chip); bf16 is the reference, fixed at 1 in the fit and in Factors alike, and so are the
+weight-only formats, whose GEMMs run the 16-bit kernels."""
 SHARED: tuple[ParamDef, ...] = (
     ParamDef("prec.fp8", 0.0, PREC_MULT_MAX, "", "fp8/int8 compute efficiency relative to bf16's"),
     ParamDef("prec.fp4", 0.0, PREC_MULT_MAX, "", "fp4 compute efficiency relative to bf16's"),

@@ -48,6 +48,8 @@ class Cell:
     batch: int
     precision: str
     spec_decode: str  # "mtp" | "none"
+    public_checkpoint: bool = True
+    """Whether a public checkpoint of the model exists in this precision (the engine runs it either way)."""
 
 
 def cell(grid: Grid, s: int, flat: int) -> Cell:
@@ -61,7 +63,7 @@ def cell(grid: Grid, s: int, flat: int) -> Cell:
         mem_used_gb=float(met["mem_used_gb"][at]), t_step_s=float(met["t_step_s"][at]), fits=bool(met["fits"][at]),
         bound="compute" if bool(met["compute_bound"][at]) else "memory",
         gpus_per_replica=int(grid.layouts[g]), batch=int(grid.batches[b]), precision=PRECISION_ORDER[p],
-        spec_decode="mtp" if SPEC[m] > 0 else "none",
+        spec_decode="mtp" if SPEC[m] > 0 else "none", public_checkpoint=bool(grid.public_checkpoint[p]),
     )
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor.engine.arch import ArchCoeffs, attn_flops_per_token, kv_read_elems, kv_stored_elems
+from advisor.engine.arch import ArchCoeffs, attn_flops_per_token, kv_read_bytes, kv_stored_bytes
 from advisor.engine.factors import SCALE_OUT_LATENCY_MULT
 from advisor.engine.hardware import HwArrays
-from advisor.engine.precision import KV_BYTES, WEIGHT_BYTES
+from advisor.engine.precision import WEIGHT_BYTES, kv_element_bytes
 from advisor.engine.types import AnyArray, BoolArray, FloatArray
 
 
@@ -53,7 +53,8 @@ class ServingPoint:
     isl: FloatArray  # input tokens per request
     osl: FloatArray  # output tokens per request
     disaggregated: AnyArray | bool = False  # prefill runs elsewhere (decode GPUs only)
-    kv_reserve: float = 0.1  # share of usable memory held back from weights + KV
+    kv_reserve: float = 0.1  # share of the KV cache held back (paging fragmentation, the scheduler's free-block watermark)
+    reserve_gb: float = 4.0  # runtime memory per accelerator, GB: CUDA/HIP context, activations, graphs, comm buffers
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
     isl = np.asarray(pt.isl, dtype=f)
     osl = np.asarray(pt.osl, dtype=f)
     wbytes = WEIGHT_BYTES[pt.prec]
-    kvb = KV_BYTES[pt.prec] * a.kv_scale
+    kvb = kv_element_bytes(pt.prec, hw.kv_fp8, a.kv_fixed_bytes)  # KV bytes per element (precision.py's rule)
     T = B * (1.0 + spec)
     ctx = isl + 0.5 * osl
 
@@ -106,7 +107,7 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
         expert_bytes = 0.0
         mtp_bytes = spec * (a.total_params / a.layers) * wbytes
     weight_bytes = a.nonexpert_params * wbytes + expert_bytes + mtp_bytes
-    kv_bytes = B * kv_read_elems(a, ctx) * kvb
+    kv_bytes = B * kv_read_bytes(a, ctx, kvb)  # KV read (top-k / window capped) + linear-attention state
     gemm_flops = T * 2.0 * a.active_params
     attn_flops = T * attn_flops_per_token(a, ctx)
 
@@ -144,10 +145,14 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
     ttft_s = t_pf + t_step
 
     # --- memory per accelerator ---
+    # weights (+ the MTP layer only when drafting); KV of B sequences at the context they actually hold:
+    # staggered evenly through their OSL, the B sequences hold B*ISL + OSL*(B+1)/2 tokens (B = 1: ISL + OSL);
+    # plus a fixed runtime reserve per accelerator
     weights_mem = (a.total_params + spec * a.total_params / a.layers) * wbytes / G
-    kv_mem = B * kv_stored_elems(a, isl + osl) * kvb / G
-    mem_used = weights_mem + kv_mem
-    fits = (mem_used <= hw.mem_bytes * (1.0 - pt.kv_reserve)) & np.isfinite(t_step) & np.isfinite(t_pf)
+    held_ctx = isl + osl * (B + 1.0) / (2.0 * B)
+    kv_mem = B * kv_stored_bytes(a, held_ctx, kvb) * (1.0 + pt.kv_reserve) / G
+    mem_used = weights_mem + kv_mem + pt.reserve_gb * 1e9
+    fits = (mem_used <= hw.mem_bytes) & np.isfinite(t_step) & np.isfinite(t_pf)
     return StepResult(
         t_step_s=t_step,
         t_prefill_s=t_pf,

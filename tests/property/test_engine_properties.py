@@ -86,7 +86,7 @@ def test_more_memory_bandwidth_never_lowers_throughput(archs, base_hw, bw, facto
 def test_a_model_that_does_not_fit_is_never_fitting(archs, base_hw, mem_gb, model, G, B, prec, spec, isl, osl):
     a = archs[model]
     out = _point(a, base_hw, mem_bw=8e12, G=G, B=B, prec=prec, spec=spec, isl=isl, osl=osl, mem_bytes=mem_gb * 1e9)
-    usable_gb = mem_gb * (1 - 0.1)  # simulate's default kv_reserve
+    usable_gb = mem_gb  # mem_used_gb includes the runtime reserve and the KV headroom
     used = float(out["mem_used_gb"])
     if used > usable_gb * (1 + 1e-12):
         assert not bool(out["fits"])
@@ -128,7 +128,7 @@ def test_higher_interactivity_floor_never_raises_best_throughput(grids, key, flo
 
 def test_grid_valid_cells_fit_in_memory(grids, catalog):
     for grid in grids.values():
-        usable_gb = grid.hw.mem_bytes.reshape(-1, 1, 1, 1, 1) / 1e9 * (1 - catalog.defaults.kv_reserve_fraction)
+        usable_gb = grid.hw.mem_bytes.reshape(-1, 1, 1, 1, 1) / 1e9  # mem_used_gb includes reserve and KV headroom
         used = np.where(grid.valid, grid.metrics["mem_used_gb"], 0.0)
         assert np.all(used <= usable_gb * (1 + 1e-12))
         assert not np.any(grid.valid & ~grid.metrics["fits"])
@@ -187,7 +187,7 @@ def test_estimate_figures_are_finite(fixed_api, catalog, system, model, isl, osl
     assert p.fits and p.tok_s_per_user >= floor
     assert p.output_tok_s_per_gpu <= p.total_tok_s_per_gpu
     acc = catalog.accelerator(p.accelerator)
-    assert p.mem_used_gb_per_gpu <= acc.usable_memory_gb
+    assert p.mem_used_gb_per_gpu <= acc.usable_memory_gb * 2**30 / 1e9  # capacities are GiB, figures GB
 
 
 @settings(max_examples=12, deadline=None)

@@ -16,8 +16,10 @@ from tests.conftest import real_catalog_present
 def test_weight_bytes_are_element_bytes_plus_block_scales():
     # fp4: 4-bit elements (0.5 B) + one 8-bit scale per 16 = 4.5 bits = 0.5625 B per weight
     assert PRECISION_BYTES["fp4"] == 0.5
-    assert list(precision.WEIGHT_BYTES) == [0.5625, 1.0, 1.0, 2.0]
-    assert list(precision.KV_BYTES) == [1.0, 1.0, 1.0, 2.0]  # KV in fp8 for 8-bit and narrower weights
+    # fp4, fp8, int8, bf16, then weight-only int4 (4.25 bits), q4 (4.5 bits), q3 (3.5 bits)
+    assert list(precision.WEIGHT_BYTES) == [0.5625, 1.0, 1.0, 2.0, 0.53125, 0.5625, 0.4375]
+    # KV in fp8 for 8-bit-and-narrower compute formats (on fp8 chips); 16-bit for bf16 and weight-only formats
+    assert list(precision.KV_BYTES) == [1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0]
     for i, p in enumerate(PRECISION_ORDER):
         spec = precision.PRECISIONS[i]
         assert spec.name == p and precision.PREC_INDEX[p] == i
@@ -37,9 +39,11 @@ def test_every_field_is_filled_by_name_and_views_index_every_array():
     for s, sys in enumerate(systems):
         acc = catalog.accelerator(sys.accelerator)
         assert hw.mem_bw[s] == acc.mem_bw_tb_s * 1e12
-        assert hw.mem_bytes[s] == acc.usable_memory_gb * 1e9
+        assert hw.mem_bytes[s] == acc.usable_memory_gb * 2**30  # capacities are binary (GiB)
         assert hw.tdp_watts[s] == acc.tdp_watts
-        assert list(hw.peak[s]) == [acc.dense_tflops.get(p, 0.0) * 1e12 for p in PRECISION_ORDER]
+        # weight-only formats run at the 16-bit peak
+        compute = {"int4": "bf16", "q4": "bf16", "q3": "bf16"}
+        assert list(hw.peak[s]) == [acc.dense_tflops.get(compute.get(p, p), 0.0) * 1e12 for p in PRECISION_ORDER]
     fields = [f for f in dataclasses.fields(HwArrays) if not f.metadata.get("label")]
     arrays = [f.name for f in fields]
     S, P = 3, len(PRECISION_ORDER)

@@ -43,10 +43,12 @@ HW = HwArrays.from_rows([HwRow(system=SYSTEM, accelerator=ACC, ecosystem=ECO)])
 
 
 def test_hardware_columns_by_name():
-    assert HW.mem_bw[0] == 4e12 and HW.mem_bytes[0] == 90e9 and HW.domain[0] == 8.0
-    assert list(HW.peak[0]) == [0.0, 2000e12, 0.0, 1000e12]  # fp4, fp8, int8, bf16
+    assert HW.mem_bw[0] == 4e12 and HW.mem_bytes[0] == 90 * 2**30 and HW.domain[0] == 8.0  # capacities are GiB
+    # fp4, fp8, int8, bf16, then the weight-only int4, q4, q3 at the 16-bit peak
+    assert list(HW.peak[0]) == [0.0, 2000e12, 0.0, 1000e12, 1000e12, 1000e12, 1000e12]
     assert HW.attn_peak[0] == 1000e12 and HW.up_bw[0] == 400e9 and HW.out_bw[0] == 50e9
-    assert list(HW.eco_prec_ok[0]) == [False, True, False, True] and HW.max_gpus[0] == 16.0
+    assert list(HW.eco_prec_ok[0]) == [False, True, False, True, False, False, False] and HW.max_gpus[0] == 16.0
+    assert bool(HW.kv_fp8[0])  # the chip has fp8 units: fp8 KV cache for fp8 weights
 
 
 def test_dense_step_by_hand():
@@ -88,10 +90,12 @@ def test_dense_step_by_hand():
     assert float(out.output_tok_s_per_gpu) == pytest.approx(16 * 1000 / (t_life * 2), rel=REL)
     assert float(out.total_tok_s_per_gpu) == pytest.approx(16 * 1000 / (t_life * 2) * 2000 / 1000, rel=REL)
     assert float(out.ttft_s) == pytest.approx(t_pf + t_step, rel=REL)
-    # memory per GPU: weights 20e9 B / 2 + KV stored for ISL + OSL = 2000 tokens: 16 * 81,920 * 2000 * 2 B / 2
-    mem = 10e9 * 2.0 / 2 + 16 * 81_920 * 2000 * 2.0 / 2  # 1e10 + 2.62144e9 B
+    # memory per GPU: weights 20e9 B / 2; KV the 16 sequences hold, staggered through their OSL:
+    # 16 * 1000 + 1000 * 17 / 2 = 24,500 tokens (1531.25 each) * 81,920 * 2 B, plus 10% KV headroom, / 2 GPUs;
+    # plus the 4 GB runtime reserve
+    mem = 10e9 * 2.0 / 2 + 16 * 81_920 * 1531.25 * 2.0 * 1.1 / 2 + 4e9  # 1e10 + 2.2077e9 + 4e9 B
     assert float(out.mem_used_gb) == pytest.approx(mem / 1e9, rel=REL)
-    assert bool(out.fits) and not bool(out.compute_bound)  # 12.6 GB <= 90 GB * 0.9; memory bound
+    assert bool(out.fits) and not bool(out.compute_bound)  # 16.2 GB <= 90 GiB; memory bound
 
 
 def test_moe_step_by_hand_through_the_grid():
@@ -135,8 +139,10 @@ def test_moe_step_by_hand_through_the_grid():
     assert got["tok_s_per_user"] == pytest.approx(500 / t_life, rel=REL)
     assert got["output_tok_s_per_gpu"] == pytest.approx(64 * 500 / (t_life * 8), rel=REL)
     assert got["total_tok_s_per_gpu"] == pytest.approx(64 * 500 / (t_life * 8) * 2500 / 500, rel=REL)
-    # memory per GPU: weights + one MTP layer's share (100e9 / 20) at 1 B over 8 GPUs; KV for 2500 tokens
-    mem = (100e9 + 100e9 / 20) * 1.0 / 8 + 64 * 11_520 * 2500 * 1.0 / 8  # 1.3125e10 + 2.304e8 B
+    # memory per GPU: weights + one MTP layer's share (100e9 / 20) at 1 B over 8 GPUs; KV (fp8: fp8 weights on an
+    # fp8 chip) for the 64 sequences staggered through their OSL: 2000 + 500 * 65 / 128 = 2253.9 tokens each,
+    # plus 10% KV headroom; plus the 4 GB runtime reserve
+    mem = (100e9 + 100e9 / 20) * 1.0 / 8 + 64 * 11_520 * (2000 + 500 * 65 / 128) * 1.0 * 1.1 / 8 + 4e9
     assert got["mem_used_gb"] == pytest.approx(mem / 1e9, rel=REL)
     assert got["fits"] == 1.0 and bool(grid.valid[cell])
     assert grid.modes == ["roofline"]  # no measured points behind these factors
