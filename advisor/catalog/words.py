@@ -7,6 +7,7 @@ import types
 import typing
 
 from pydantic import BaseModel
+from pydantic_core import ErrorDetails
 
 from advisor.errors import did_you_mean as _did_you_mean
 
@@ -109,7 +110,7 @@ _REWORDS = (
 )
 
 
-def message_for(error: dict) -> str:
+def message_for(error: ErrorDetails) -> str:
     """One pydantic error dict as a sentence in TOML words (without the input)."""
     kind = error.get("type", "")
     if kind in _BY_TYPE:
