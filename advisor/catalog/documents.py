@@ -6,6 +6,7 @@ any field before validation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -91,7 +92,7 @@ def _child(node, part: str, assignment: str):
     return child
 
 
-def load_document(path: Path | str, model: type[M], *, sets: list[str] = ()) -> M:
+def load_document(path: Path | str, model: type[M], *, sets: Sequence[str] = ()) -> M:
     """Read, override, validate. Raises InputError naming file, line and key for every problem."""
     origin, text, data = read_document(path)
     return validate_data(data, model, origin=origin, text=text, sets=list(sets))
@@ -107,15 +108,15 @@ def read_document(path: Path | str) -> tuple[str, str, dict]:
     if not p.is_file():
         raise InputError([Problem(origin, None, "no such file" if not p.exists() else "not a file")])
     text, problems = read_text(p, origin)
-    if problems:
+    if text is None:
         raise InputError(problems)
     data, problems = parse_toml(text, origin)
-    if problems:
+    if data is None:
         raise InputError(problems)
     return origin, text, data
 
 
-def validate_data(data: dict, model: type[M], *, origin: str, text: str = "", sets: list[str] = ()) -> M:
+def validate_data(data: dict, model: type[M], *, origin: str, text: str = "", sets: Sequence[str] = ()) -> M:
     data = apply_sets(data, list(sets)) if sets else data
     try:
         return model.model_validate(data)

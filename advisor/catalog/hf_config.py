@@ -81,7 +81,7 @@ def _text_config(config: dict[str, Any]) -> dict[str, Any]:
 class _Reader:
     cfg: dict[str, Any]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.missing: list[str] = []
 
     def need(self, *keys: str) -> int:

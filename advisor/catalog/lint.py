@@ -7,9 +7,10 @@ Findings are warnings; `--strict` makes them errors, except on benchmark points 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from advisor.catalog.merge import Merged
-from advisor.domain import Accelerator, BenchmarkPoint, System
+from advisor.domain import Accelerator, BenchmarkPoint, Entry, Precision, System
 from advisor.errors import Problem
 
 MEM_BW_TB_S = (0.05, 30.0)
@@ -17,7 +18,8 @@ TDP_WATTS = (30.0, 3000.0)
 MAX_DENSE_TFLOPS = 30000.0
 MAX_MEMORY_GB = 1024.0
 RELATIVE_TOLERANCE = 0.25
-PRECISION_ORDER_RULES = (("fp4", "fp8"), ("fp8", "bf16"), ("int8", "bf16"))  # (wider-or-equal, than)
+PRECISION_ORDER_RULES: tuple[tuple[Precision, Precision], ...] = (
+    ("fp4", "fp8"), ("fp8", "bf16"), ("int8", "bf16"))  # (wider-or-equal, than)
 STICKY_NOTE = " (calibrate = false: reported as a warning even with --strict)"
 
 
@@ -30,13 +32,21 @@ class Finding:
     entry: tuple[str, str] = ("", "")  # (kind, id) the finding is about
 
 
+E = TypeVar("E", bound=Entry)
+
+
+def _of(merged: Merged, kind: str, model: type[E]) -> dict[str, E]:
+    """The merged entries of one kind, typed as the model that kind holds (all of them are)."""
+    return {ident: entry for ident, entry in merged.entries[kind].items() if isinstance(entry, model)}
+
+
 def lint(merged: Merged) -> list[Finding]:
     findings: list[Finding] = []
-    for ident, acc in merged.entries["accelerators"].items():
+    for ident, acc in _of(merged, "accelerators", Accelerator).items():
         findings += _accelerator(merged, ident, acc)
-    for ident, system in merged.entries["systems"].items():
+    for ident, system in _of(merged, "systems", System).items():
         findings += _system(merged, ident, system)
-    for ident, point in merged.entries["benchmarks"].items():
+    for ident, point in _of(merged, "benchmarks", BenchmarkPoint).items():
         findings += _benchmark(merged, ident, point)
     return findings
 
@@ -79,7 +89,7 @@ def _accelerator(merged: Merged, ident: str, acc: Accelerator) -> list[Finding]:
 
 def _system(merged: Merged, ident: str, system: System) -> list[Finding]:
     acc = merged.entries["accelerators"].get(system.accelerator)
-    if acc is None:
+    if not isinstance(acc, Accelerator):
         return []
     floor_kw = system.accelerators_per_system * acc.tdp_watts / 1000
     if system.system_kw < floor_kw - 1e-9:
@@ -101,7 +111,7 @@ def _benchmark(merged: Merged, ident: str, point: BenchmarkPoint) -> list[Findin
 
     if point.relative is not None and point.relative_to:
         ref = merged.entries["benchmarks"].get(point.relative_to)
-        if ref is not None and ref.throughput_basis == point.throughput_basis:
+        if isinstance(ref, BenchmarkPoint) and ref.throughput_basis == point.throughput_basis:
             actual = point.tok_s_per_gpu / ref.tok_s_per_gpu
             if max(actual, point.relative) / min(actual, point.relative) > 1 + RELATIVE_TOLERANCE:
                 warn("relative",

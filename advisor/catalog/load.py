@@ -47,6 +47,7 @@ def _defaults(merged: Merged) -> tuple[Defaults | None, list[Problem]]:
         where = merged.layers[-1] if merged.layers else None
         return None, [Problem(None, "defaults", f"no [defaults] table in any catalog layer ({', '.join(merged.layers) or where})")]
     site = merged.defaults_site
+    assert site is not None, "a layer that gives [defaults] also gives where they are written"
     try:
         return Defaults.model_validate(merged.defaults_raw, strict=True), []
     except ValidationError as exc:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import types
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from advisor.catalog.words import did_you_mean
@@ -11,8 +14,8 @@ SCHEMA_ID = "https://advisor.invalid/schema/catalog-file.json"
 
 
 def _file_model() -> type[BaseModel]:
-    fields = {
-        table: (list[model], Field(default_factory=list, description=f"One [[{table}]] per entry."))
+    fields: dict[str, Any] = {
+        table: (types.GenericAlias(list, (model,)), Field(default_factory=list, description=f"One [[{table}]] per entry."))
         for _, (table, model) in KINDS.items()
     }
     fields["defaults"] = (Defaults | None, Field(default=None, description="TCO and engine defaults ([defaults])."))

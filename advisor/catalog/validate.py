@@ -100,7 +100,7 @@ def problems_from_error(
         holder = _model_at(model, loc[:-1]) if loc else model
         if kind == "extra_forbidden":
             choices = list(holder.model_fields) if holder else []
-            message = f"unknown key {echo(str(name))}.{did_you_mean(name, choices)}"
+            message = f"unknown key {echo(str(name))}.{did_you_mean(str(name), choices)}"
             line = locate(loc)
         elif kind == "missing":
             expected = ""

@@ -7,6 +7,7 @@ import types
 import typing
 
 from pydantic import BaseModel
+from pydantic_core import ErrorDetails
 
 from advisor.errors import did_you_mean as _did_you_mean
 
@@ -16,25 +17,17 @@ def did_you_mean(word: str, choices) -> str:
     return _did_you_mean(str(word), choices)
 
 
-def type_of(value) -> str:
+_TOML_TYPES: tuple[tuple[type, str], ...] = (
+    # first match wins: bool before int (bool is an int), datetime before date
+    (bool, "boolean"), (int, "integer"), (float, "float"), (str, "string"),
+    (dict, "table"), (list, "array"), (dt.datetime, "datetime"), (dt.date, "date"),
+)
+"""TOML's name for each Python type a parsed document holds."""
+
+
+def type_of(value: object) -> str:
     """The TOML name of a parsed value's type."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "table"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dt.datetime):
-        return "datetime"
-    if isinstance(value, dt.date):
-        return "date"
-    return type(value).__name__
+    return next((name for kind, name in _TOML_TYPES if isinstance(value, kind)), type(value).__name__)
 
 
 def show_value(value, limit: int = 60) -> str:
@@ -55,7 +48,7 @@ def show_value(value, limit: int = 60) -> str:
     return f"{type_of(value)} {shown}"
 
 
-_SCALARS = {str: "string", int: "integer", float: "float", bool: "boolean"}
+_SCALARS = {kind: name for kind, name in _TOML_TYPES if kind in (str, int, float, bool)}
 
 
 def type_words(annotation) -> str:
@@ -109,7 +102,7 @@ _REWORDS = (
 )
 
 
-def message_for(error: dict) -> str:
+def message_for(error: ErrorDetails) -> str:
     """One pydantic error dict as a sentence in TOML words (without the input)."""
     kind = error.get("type", "")
     if kind in _BY_TYPE:

@@ -52,8 +52,8 @@ DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 # means something (a free cost, a weight of 0, a floor of 0 = none, no scale-up link).
 
 
-def _finite(**bounds) -> Any:
-    return Field(allow_inf_nan=False, **bounds)
+def _finite(*, gt: float | None = None, ge: float | None = None, le: float | None = None) -> Any:
+    return Field(allow_inf_nan=False, gt=gt, ge=ge, le=le)
 
 
 UsdPrice = Annotated[float, _finite(gt=0, le=1e9)]
@@ -142,7 +142,7 @@ class Entry(Strict):
         return [normalise_id(a) for a in v]
 
     @model_validator(mode="after")
-    def _estimated_are_fields(self):
+    def _estimated_are_fields(self) -> Entry:
         fields = set(type(self).model_fields)
         unknown = [f for f in self.estimated if f.split(".")[0] not in fields]
         if unknown:

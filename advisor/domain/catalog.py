@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from advisor.domain.base import Entry, normalise_id
@@ -27,14 +28,14 @@ TABLE_TO_KIND = {table: kind for kind, (table, _) in KINDS.items()}
 class LookupError_(KeyError):
     """An id that names nothing; carries the close matches among `choices` (ids and aliases)."""
 
-    def __init__(self, kind: str, ident: str, choices):
+    def __init__(self, kind: str, ident: str, choices: Iterable[str]) -> None:
         key, choices = normalise_id(ident), list(choices)
         self.kind, self.ident = kind, ident
         self.suggestions = close_matches(key, choices, n=3, cutoff=0.5)
         super().__init__(f"no {kind[:-1]} with id {ident!r}.{did_you_mean(key, choices, n=3, cutoff=0.5)}")
 
     def __str__(self) -> str:  # KeyError quotes its arg; we want plain text
-        return self.args[0]
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Catalog:
     layers: tuple[str, ...] = ()
 
     # typed views -------------------------------------------------------
+    # `entries` maps each kind to entries of that kind's model (KINDS), which a dict keyed by a
+    # runtime kind string cannot say to mypy: the ignore[return-value] below narrow Entry to it.
     @property
     def accelerators(self) -> dict[str, Accelerator]:
         return self.entries["accelerators"]  # type: ignore[return-value]

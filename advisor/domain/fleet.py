@@ -44,7 +44,7 @@ class FleetsFile(Strict):
     fleets: list[Fleet] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _names(self):
+    def _names(self) -> FleetsFile:
         names = [f.name for f in self.fleets]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -102,7 +102,7 @@ class Axis(Strict):
     step: FiniteFloat | None = Field(default=None, description="Increment from start up to stop inclusive.")
 
     @model_validator(mode="after")
-    def _shape(self):
+    def _shape(self) -> Axis:
         ranged = self.start is not None or self.stop is not None or self.steps is not None or self.step is not None
         if self.values is not None and ranged:
             raise ValueError("give either values = [...] or start/stop with steps or step, not both")
@@ -110,19 +110,21 @@ class Axis(Strict):
             raise ValueError(f"axis {self.name!r} has no values: give values = [...] or start, stop and steps (or step)")
         if self.values is not None and not self.values:
             raise ValueError(f"axis {self.name!r} has no values (values = [])")
+        ends = self.values if self.values is not None else []
         if ranged:
-            if self.start is None or self.stop is None:
+            start, stop = self.start, self.stop
+            if start is None or stop is None:
                 raise ValueError("a range needs both start and stop")
             if (self.steps is None) == (self.step is None):
                 raise ValueError("a range needs exactly one of steps (a count) or step (an increment)")
             if self.step is not None:
-                if self.step == 0 or (self.stop - self.start) * self.step < 0:
-                    raise ValueError(f"step {self.step:g} never gets from {self.start:g} to {self.stop:g}")
-                if abs(self.stop - self.start) / abs(self.step) > 10_000_000:
+                if self.step == 0 or (stop - start) * self.step < 0:
+                    raise ValueError(f"step {self.step:g} never gets from {start:g} to {stop:g}")
+                if abs(stop - start) / abs(self.step) > 10_000_000:
                     raise ValueError("step is too small: more than 10,000,000 values on one axis")
+            ends = [start, stop]
         if self.system is not None and not self.name.startswith("usd_per_gpu"):
             raise ValueError(f"system applies to price axes only, not {self.name!r}")
-        ends = self.values if self.values is not None else [self.start, self.stop]
         bad = [v for v in ends if not math.isfinite(v) or v < 0 or (v == 0 and self.name not in ZERO_OK_AXES)]
         if bad:
             raise ValueError(f"axis {self.name!r}: values must be positive (got {bad[0]:g})")
@@ -134,22 +136,32 @@ class Axis(Strict):
             raise ValueError(f"axis {self.name!r}: values must be between {low:g} and {high:g} (got {out[0]:g})")
         return self
 
+    def _span(self) -> tuple[float, float]:
+        """start and stop of a range axis (`_shape` has made sure both are there when `values` is not)."""
+        assert self.start is not None and self.stop is not None, "an axis without values has start and stop"
+        return self.start, self.stop
+
     def count(self) -> int:
         if self.values is not None:
             return len(self.values)
         if self.steps is not None:
             return self.steps
-        return int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
+        start, stop = self._span()
+        assert self.step is not None, "a range without steps has a step"
+        return int(math.floor((stop - start) / self.step + 1e-9)) + 1
 
     def resolved(self) -> list[float]:
         """The values in order (ranges inclusive of both ends; integer axes rounded)."""
         if self.values is not None:
             vals = list(self.values)
         elif self.steps is not None:
-            vals = [self.start] if self.steps == 1 else [
-                self.start + (self.stop - self.start) * i / (self.steps - 1) for i in range(self.steps)]
+            start, stop = self._span()
+            vals = [start] if self.steps == 1 else [
+                start + (stop - start) * i / (self.steps - 1) for i in range(self.steps)]
         else:
-            vals = [self.start + i * self.step for i in range(self.count())]
+            start, step = self._span()[0], self.step
+            assert step is not None, "a range without steps has a step"
+            vals = [start + i * step for i in range(self.count())]
         vals = [round(v, 12) for v in vals]
         if self.name in ("isl", "osl", "concurrent_users"):
             vals = [float(max(1, round(v))) for v in vals]
@@ -172,7 +184,7 @@ class SweepFile(Strict):
     plot_axis: str | None = Field(default=None, description="Axis drawn by --plot (default: the first with more than one value).")
 
     @model_validator(mode="after")
-    def _check(self):
+    def _check(self) -> SweepFile:
         if (self.workload is None) == (self.fleets is None):
             raise ValueError("give exactly one of workload (a table or a path) or fleets (a path)")
         labels = [a.label for a in self.axes]
@@ -189,4 +201,7 @@ class SweepFile(Strict):
 
     @property
     def base_workload(self) -> Workload:
-        return self.workload if self.workload is not None else self.fleets.workload
+        if self.workload is not None:
+            return self.workload
+        assert self.fleets is not None, "_check makes sure a sweep has a workload or fleets"
+        return self.fleets.workload

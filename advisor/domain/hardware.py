@@ -17,6 +17,10 @@ Cooling = Literal["air", "liquid", "air_or_liquid"]
 Procurement = Literal["buy", "rent"]
 
 
+def _buy_and_rent() -> list[Procurement]:
+    return ["buy", "rent"]
+
+
 class Accelerator(Entry):
     """One accelerator chip (GPU, NPU, TPU, APU), with dense peak figures."""
 
@@ -58,7 +62,7 @@ class System(Entry):
     system_kw: Kilowatts = Field( description="IT power of one system at load, kW.")
     max_systems_per_rack: Count = Field(default=1, description="Systems that fit one rack physically.")
     scale_up_domain: Count | None = Field(default=None, description="Accelerators per scale-up domain in this system (defaults to the accelerator's, capped by the system).")
-    procurement: list[Procurement] = Field(default_factory=lambda: ["buy", "rent"], min_length=1)
+    procurement: list[Procurement] = Field(default_factory=_buy_and_rent, min_length=1)
     regions: list[str] = Field(default_factory=lambda: ["global"], description="Regions where it can be had; 'global' = everywhere not excluded.")
     excluded_regions: list[str] = Field(default_factory=list, description="Regions where export rules or sales block it.")
 
@@ -74,7 +78,7 @@ class System(Entry):
         return "global" in regions or r in regions or r == "global"
 
     @model_validator(mode="after")
-    def _check(self):
+    def _check(self) -> System:
         if self.scale_up_domain is not None and self.scale_up_domain > max(self.accelerators_per_system, 1) * 4096:
             raise ValueError("scale_up_domain is implausibly large")
         return self

@@ -56,7 +56,7 @@ class LLM(Entry):
     kv_cache_precision: Precision | None = Field(default=None, description="KV-cache precision the model fixes (e.g. an FP8 cache in the reference implementation); None = chosen by the serving stack.")
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> LLM:
         if self.active_params_b > self.total_params_b:
             raise ValueError("active_params_b is larger than total_params_b")
         if self.architecture == "moe" and not (self.n_routed_experts and self.experts_per_token and self.moe_intermediate_size):
@@ -72,7 +72,7 @@ class LLM(Entry):
         return self
 
     @model_validator(mode="after")
-    def _hybrid_layers(self):
+    def _hybrid_layers(self) -> LLM:
         if self.linear_attention_layers + self.sliding_layers > self.layers:
             raise ValueError("linear_attention_layers + sliding_layers exceed layers")
         if self.linear_attention_layers and not (self.linear_num_heads and self.linear_key_head_dim and self.linear_value_head_dim):

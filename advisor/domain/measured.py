@@ -46,7 +46,7 @@ class BenchmarkPoint(Entry):
     relative: Ratio | None = Field(default=None, description="Relative figure as published (this / relative_to).")
 
     @model_validator(mode="after")
-    def _check(self):
+    def _check(self) -> BenchmarkPoint:
         if self.disaggregated and self.calibrate and not (self.prefill_gpus and self.decode_gpus):
             raise ValueError("a disaggregated point used for calibration needs prefill_gpus and decode_gpus")
         if (self.relative is None) != (self.relative_to is None):

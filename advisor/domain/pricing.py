@@ -30,7 +30,7 @@ class PricePoint(Entry):
     provider: str = ""
 
     @model_validator(mode="after")
-    def _target(self):
+    def _target(self) -> PricePoint:
         if (self.system is None) == (self.accelerator is None):
             raise ValueError("a price names exactly one of system or accelerator")
         if self.kind == "purchase" and self.unit == "per_gpu_hour":

@@ -32,7 +32,7 @@ class Demand(Strict):
     utilisation: Utilisation | None = Field(default=None, description="Average load as a fraction of the peak (defaults from the catalog).")
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Demand:
         if (self.concurrent_users is None) == (self.requests_per_s is None):
             raise ValueError("give exactly one of concurrent_users or requests_per_s")
         return self
@@ -88,7 +88,7 @@ class Workload(Strict):
     weights: Weights = Field(default_factory=Weights)
 
     @model_validator(mode="after")
-    def _classes(self):
+    def _classes(self) -> Workload:
         names = [c.name for c in self.classes]
         if len(set(names)) != len(names):
             raise ValueError("traffic class names must be unique")

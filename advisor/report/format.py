@@ -43,13 +43,7 @@ def number(value, digits: int | None = None, *, group: bool = True, missing: str
         if v.is_integer() or a >= 10 ** digits:
             return f"{v:.0f}"
         return f"{v:.{digits}g}"
-    if a >= 100:
-        return f"{v:.0f}"
-    if a >= 10:
-        return f"{v:.1f}"
-    if a >= 1:
-        return f"{v:.2f}"
-    return f"{v:.3g}"
+    return _by_magnitude(v, _FIGURE_RUNGS)
 
 
 def money(usd: float | None, *, missing: str = "") -> str:
@@ -59,14 +53,23 @@ def money(usd: float | None, *, missing: str = "") -> str:
     v = float(usd)
     if not math.isfinite(v):
         return "n/a"
+    return _by_magnitude(v, _MONEY_RUNGS)
+
+
+Rung = tuple[float, float, str, str]
+"""(smallest |value| it takes, divisor, format spec, suffix)."""
+
+_FIGURE_RUNGS: tuple[Rung, ...] = ((100, 1, ".0f", ""), (10, 1, ".1f", ""), (1, 1, ".2f", ""), (0, 1, ".3g", ""))
+"""number() without `digits`: three significant figures in fixed point (757, 48.9, 2.09, 0.0637)."""
+_MONEY_RUNGS: tuple[Rung, ...] = ((1e9, 1e9, ",.2f", "B"), (1e6, 1e6, ",.2f", "M"), (1e3, 1e3, ",.1f", "k"), (0, 1, ",.0f", ""))
+"""money(): 1.20B, 12.50M, 4.6k, 950."""
+
+
+def _by_magnitude(v: float, rungs: tuple[Rung, ...]) -> str:
+    """`v` formatted by the first rung whose floor |v| reaches (the last rung's floor is 0)."""
     a = abs(v)
-    if a >= 1e9:
-        return f"{v / 1e9:,.2f}B"
-    if a >= 1e6:
-        return f"{v / 1e6:,.2f}M"
-    if a >= 1e3:
-        return f"{v / 1e3:,.1f}k"
-    return f"{v:,.0f}"
+    _, scale, spec, suffix = next(rung for rung in rungs if a >= rung[0])
+    return f"{v / scale:{spec}}{suffix}"
 
 
 def text(value, *, digits: int = 4) -> str:
