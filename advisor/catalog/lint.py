@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from advisor.catalog.merge import Merged
-from advisor.domain import Accelerator, BenchmarkPoint, Entry, Precision, System
+from advisor.domain import Accelerator, BenchmarkPoint, Entry, System
+from advisor.domain.base import ComputePrecision
 from advisor.errors import Problem
 
 MEM_BW_TB_S = (0.05, 30.0)
@@ -18,7 +19,7 @@ TDP_WATTS = (30.0, 3000.0)
 MAX_DENSE_TFLOPS = 30000.0
 MAX_MEMORY_GB = 1024.0
 RELATIVE_TOLERANCE = 0.25
-PRECISION_ORDER_RULES: tuple[tuple[Precision, Precision], ...] = (
+PRECISION_ORDER_RULES: tuple[tuple[ComputePrecision, ComputePrecision], ...] = (
     ("fp4", "fp8"), ("fp8", "bf16"), ("int8", "bf16"))  # (wider-or-equal, than)
 STICKY_NOTE = " (calibrate = false: reported as a warning even with --strict)"
 
