@@ -66,8 +66,8 @@ MODELS = [
                   "64 x 128 x 128 state per sequence and 15 gated full-attention GQA layers (every 4th), 512 experts top-10 plus a "
                   "shared expert in every layer. The language model of a vision-language checkpoint (text_config). Counted 396.4B total / "
                   "17.3B active, matching the name. vocab_size is the Qwen3.5 family's (config-class default and the 27B script); "
-                  "one MTP layer assumed. Official FP8 checkpoint exists (Qwen/Qwen3.5-397B-A17B-FP8). Today's engine counts KV for all 60 "
-                  "layers (it does not yet use linear_attention_layers), so its KV figure is high."),
+                  "one MTP layer assumed. Official FP8 checkpoint exists (Qwen/Qwen3.5-397B-A17B-FP8). The engine keeps KV for the 15 "
+                  "full-attention layers only and a fixed Gated DeltaNet state per sequence for the other 45 (engine/arch.py)."),
     },
 ]
 

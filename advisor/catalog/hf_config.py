@@ -122,6 +122,20 @@ def _ffn(h: int, inter: int) -> int:
     return 3 * h * inter
 
 
+def _int4_weight_only(q: dict[str, Any], method: str) -> bool:
+    """4-bit integer weights with 16-bit activations: AWQ/GPTQ (`bits`) or compressed-tensors groups
+    (Kimi K2-Thinking/K2.5's INT4 QAT release: weights num_bits 4, type int, no input_activations)."""
+    if method in ("awq", "gptq", "auto-round"):
+        return int(q.get("bits") or 0) == 4
+    if method != "compressed-tensors":
+        return False
+    groups = [g for g in (q.get("config_groups") or {}).values() if isinstance(g, dict)]
+    weights = [g.get("weights") or {} for g in groups]
+    return bool(groups) and all(
+        isinstance(w, dict) and w.get("num_bits") == 4 and w.get("type", "int") == "int" and not g.get("input_activations")
+        for g, w in zip(groups, weights))
+
+
 def _precision(cfg: dict[str, Any]) -> str:
     q = cfg.get("quantization_config") or {}
     method = str(q.get("quant_method", "")).lower() if isinstance(q, dict) else ""
@@ -129,10 +143,16 @@ def _precision(cfg: dict[str, Any]) -> str:
         return "fp4"
     if method in ("fp8", "fbgemm_fp8") or (isinstance(q, dict) and str(q.get("fmt", "")).startswith("e4m3")):
         return "fp8"
+    if isinstance(q, dict) and _int4_weight_only(q, method):
+        return "int4"
     return "bf16"
 
 
-PRECISIONS_FROM_NATIVE = {"bf16": ["fp4", "fp8", "int8", "bf16"], "fp8": ["fp4", "fp8", "int8"], "fp4": ["fp4", "fp8"]}
+PRECISIONS_FROM_NATIVE = {"bf16": ["fp4", "fp8", "int8", "bf16"], "fp8": ["fp4", "fp8", "int8"], "fp4": ["fp4", "fp8"],
+                          "int4": ["int4"]}
+"""Native weight format -> the precisions an imported model is listed with (`estimated`: public checkpoints of the
+common quantisations). A 4-bit weight-only (int4) release is listed as itself only: quantisation-aware trained, it has
+no wider official checkpoint. GGUF q4/q3 are community conversions, never inferred from a config.json."""
 
 
 def model_entry(

@@ -15,8 +15,6 @@ from advisor.cli.common import add_catalog_args, add_wide_arg, emit, emit_plot, 
 from advisor.cli.messages import warn
 from advisor.errors import ExitCode, InfeasibleError, UnknownIdError, UsageError
 
-PRECISIONS = ("fp4", "fp8", "int8", "bf16", "auto")
-
 
 # argument types (argparse turns ArgumentTypeError into a one-line usage error, exit 2) ------------
 
@@ -86,7 +84,9 @@ def _add_workload_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, metavar="ID", help="model id or alias (see `advisor catalog list --kind models`)")
     p.add_argument("--isl", required=True, type=_positive_int, metavar="N", help="input (prompt) tokens per request")
     p.add_argument("--osl", required=True, type=_positive_int, metavar="N", help="output tokens per request")
-    p.add_argument("--precision", choices=PRECISIONS, default="auto", help="weight precision (auto: best the chip and model support)")
+    p.add_argument("--precision", default="auto", metavar="NAME",
+                   help="weight precision: auto (the best the chip and model support) or a format the engine knows, "
+                        "e.g. fp8, int4 or q3 (an unknown name lists them)")
     p.add_argument("--spec-decode", type=parse_spec_decode, default=("auto", None), metavar="none|mtp[:RATE]|auto",
                    help="speculative decoding with MTP drafts; RATE = acceptance of a drafted token, in (0, 1)")
     p.add_argument("--days-since-release", type=_non_negative, metavar="D",
@@ -158,6 +158,7 @@ def _workload_kwargs(args, catalog) -> dict:
     from advisor.domain.catalog import LookupError_
 
     mode, accept = args.spec_decode
+    _check_precision(args.precision)
     try:
         model = catalog.model(args.model)
     except LookupError_ as exc:
@@ -177,6 +178,15 @@ def _workload_kwargs(args, catalog) -> dict:
         days_since_release=args.days_since_release, price_tier=args.price_tier,
         usd_per_gpu_hour=args.usd_per_gpu_hour, utilisation=args.utilisation,
     )
+
+
+def _check_precision(name: str) -> None:
+    """--precision is auto or one of the engine's formats (checked here, not by argparse: parsing loads no pydantic)."""
+    from advisor.domain.base import PRECISION_ORDER
+
+    names = ("auto", *PRECISION_ORDER)
+    if name not in names:
+        raise UsageError(f"{UnknownIdError('precision', name, names)} Precisions: {', '.join(names)}.")
 
 
 def _system_for_accelerator(catalog, ident: str) -> str:

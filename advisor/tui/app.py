@@ -7,12 +7,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widgets import TabbedContent
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from advisor import api
@@ -122,7 +124,7 @@ class AdvisorApp(OrderedKeysMixin, App[int]):
 
     @property
     def main_screen(self) -> MainScreen:
-        return self.screen_stack[0]  # type: ignore[return-value]
+        return cast(MainScreen, self.screen_stack[0])
 
     # --- the engine ---------------------------------------------------------------------
     def watch_workload(self, workload: Workload) -> None:
@@ -133,6 +135,7 @@ class AdvisorApp(OrderedKeysMixin, App[int]):
     def rank(self, workload: Workload) -> None:
         started = time.perf_counter()
         key = workload.model_dump_json()
+        message: ResultsReady | EngineFailed
         try:
             with self._rankings_lock:
                 rec = self._rankings.get(key)
@@ -213,7 +216,7 @@ class AdvisorApp(OrderedKeysMixin, App[int]):
 
     def action_show_excluded(self) -> None:
         self._to_main()
-        self.main_screen.query_one("#tabs").active = "tab-excluded"
+        self.main_screen.query_one("#tabs", TabbedContent).active = "tab-excluded"
         self.main_screen.query_one("#excluded").focus()
 
     def action_compare(self) -> None:
@@ -298,7 +301,11 @@ class AdvisorApp(OrderedKeysMixin, App[int]):
         if fmt is None:
             self.notify(f"{target.name}: use a .json, .csv or .md file name", severity="error")
             return
-        text = export.render(self.recommendation, fmt)
+        rec = self.recommendation
+        if rec is None:
+            self.notify("Nothing to export yet.", severity="warning")
+            return
+        text = export.render(rec, fmt)
 
         def exported(done: Path) -> None:
             self.export_path = done

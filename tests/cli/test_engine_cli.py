@@ -261,3 +261,29 @@ def test_estimate_on_a_tiny_catalog(mini_builtin, capsys):
                  "--json"]) == 0
     data, _ = _json(capsys)
     assert data["system"] == "hgx_h100" and data["tok_s_per_user"] > 0
+
+
+@real
+def test_estimate_runs_every_engine_precision_q3_on_a_local_box(capsys):
+    # q3 (GGUF-style, local runtimes) reaches the engine from the command line; the choices come from PRECISION_ORDER
+    args = ["estimate", "--system", "amd_ryzen_ai_max_395_box", "--model", "qwen3_235b_a22b", "--isl", "1024",
+            "--osl", "1024", "--precision", "q3", "--json"]
+    assert main(args) == 0
+    data, _ = _json(capsys)
+    assert data["feasible"] is True
+    assert data["precision"] == "q3"
+    assert data["system"] == "amd_ryzen_ai_max_395_box"
+
+
+@real
+def test_unknown_precision_is_a_usage_error_listing_the_engine_precisions(capsys):
+    from advisor.domain.base import PRECISION_ORDER
+
+    code = run(["estimate", "--system", "amd_ryzen_ai_max_395_box", "--model", "qwen3_235b_a22b", "--isl", "1024",
+                "--osl", "1024", "--precision", "q5", "--json"])
+    assert code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "'q5'" in err and "Traceback" not in err
+    for name in ("auto", *PRECISION_ORDER):
+        assert name in err

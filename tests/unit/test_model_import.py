@@ -117,6 +117,33 @@ def test_native_precision_from_quantization_config():
     assert imported("llama_3_1_8b").native_precision == "bf16"
 
 
+def _with_quantization(name: str, quantization: dict) -> LLM:
+    config = {**load(name), "quantization_config": quantization}
+    return LLM.model_validate(model_entry(config, ident=name, release_date="2026-01-01", sources=["test"]))
+
+
+def test_int4_weight_only_checkpoints_import_as_int4():
+    # Kimi K2-Thinking / K2.5 ship compressed-tensors INT4 (QAT, group 32, 16-bit activations)
+    kimi_int4 = {
+        "quant_method": "compressed-tensors", "format": "pack-quantized", "quantization_status": "compressed",
+        "config_groups": {"group_0": {"targets": ["Linear"], "input_activations": None, "output_activations": None,
+                                      "weights": {"num_bits": 4, "type": "int", "strategy": "group", "group_size": 32,
+                                                  "symmetric": True, "dynamic": False}}},
+    }
+    got = _with_quantization("kimi_k2", kimi_int4)
+    assert got.native_precision == "int4"
+    assert got.precisions == ["int4"]
+    assert _with_quantization("qwen3_32b", {"quant_method": "awq", "bits": 4, "group_size": 128}).native_precision == "int4"
+    assert _with_quantization("qwen3_32b", {"quant_method": "gptq", "bits": 4}).native_precision == "int4"
+    # not weight-only 4-bit: 8-bit weights, or 4-bit weights with quantised activations (W4A8)
+    w8 = {**kimi_int4, "config_groups": {"group_0": {"weights": {"num_bits": 8, "type": "int"}}}}
+    assert _with_quantization("kimi_k2", w8).native_precision != "int4"
+    w4a8 = {**kimi_int4, "config_groups": {"group_0": {"weights": {"num_bits": 4, "type": "int"},
+                                                       "input_activations": {"num_bits": 8, "type": "int"}}}}
+    assert _with_quantization("kimi_k2", w4a8).native_precision != "int4"
+    assert _with_quantization("qwen3_32b", {"quant_method": "gptq", "bits": 8}).native_precision != "int4"
+
+
 def test_unknown_architecture_names_the_unmapped_fields():
     cfg = {"architectures": ["FooForCausalLM"], "model_type": "foo", "hidden_size": 8, "weird_mixer": 3, "torch_dtype": "bfloat16"}
     with pytest.raises(UnmappedConfigError) as err:

@@ -7,6 +7,7 @@ import re
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
@@ -126,8 +127,9 @@ class CatalogScreen(Screen):
             return
         table = self.query_one(f"#table-{active}", DataTable)
         if table.row_count:
-            row_key = table.coordinate_to_cell_key((max(table.cursor_row, 0), 0)).row_key
-            self.show_sources(active, row_key.value)
+            ident = table.coordinate_to_cell_key(Coordinate(max(table.cursor_row, 0), 0)).row_key.value
+            if ident is not None:
+                self.show_sources(active, ident)
         else:
             self.query_one("#catalog-sources", Static).update("no entry matches the filter")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -10,9 +12,10 @@ from textual.widgets import DataTable, Header, Static
 
 from advisor.domain.results import Option
 from advisor.report.format import money
+from advisor.tui.appref import AdvisorAppMixin
 from advisor.tui.widgets.footer import FittingFooter
 
-ROWS: list[tuple[str, callable]] = [
+ROWS: list[tuple[str, Callable[[Option], str]]] = [
     ("systems", lambda o: " + ".join(f"{n}x {s}" for s, n in o.systems.items())),
     ("buy / rent", lambda o: o.procurement),
     ("GPUs", lambda o: str(o.gpus)),
@@ -44,7 +47,7 @@ def card(option: Option):
     return table
 
 
-class CompareScreen(Screen):
+class CompareScreen(AdvisorAppMixin, Screen):
     """Side by side when wide; one card under another below 100 columns (CSS picks one)."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", tooltip="Back to the ranking", id="back")]
@@ -76,4 +79,4 @@ class CompareScreen(Screen):
         self.focus_visible()
 
     def focus_visible(self) -> None:
-        self.query_one("#compare-stack" if self.app.narrow else "#compare-table").focus()
+        self.query_one("#compare-stack" if self.advisor_app.narrow else "#compare-table").focus()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,9 +16,13 @@ from advisor import api
 from advisor.domain.results import Option
 from advisor.domain.workload import Workload
 from advisor.report.format import money
+from advisor.tui.appref import AdvisorAppMixin
 from advisor.tui.messages import FrontierReady
 from advisor.tui.widgets.footer import FittingFooter
 from advisor.tui.widgets.results_table import fill_table
+
+if TYPE_CHECKING:
+    from advisor.tui.widgets.pareto_plot import ParetoPlot
 
 
 def cost_rows(option: Option) -> list[tuple[str, str]]:
@@ -80,18 +86,18 @@ def why_rank_lines(option: Option, options: list[Option], workload: Workload) ->
         theirs = _penalties(other, workload)
         diffs = {k: theirs.get(k, 0.0) - v for k, v in mine.items()}
         if index == 0:
-            key = max(diffs, key=diffs.get)
+            key = max(diffs, key=lambda term: diffs[term])
             lines.append(f"ahead of #{other.rank} (score {other.score:.1f}) mostly on {TERM_NAMES.get(key, key)}: "
                          f"{diffs[key]:.2f} less penalty")
         else:
-            key = min(diffs, key=diffs.get)
+            key = min(diffs, key=lambda term: diffs[term])
             lines.append(f"behind #{other.rank} (score {other.score:.1f}) mostly on {TERM_NAMES.get(key, key)}: "
                          f"{-diffs[key]:.2f} more penalty")
     lines.append(f"binding constraint: {option.binding_constraint}")
     return lines
 
 
-class DetailScreen(Screen):
+class DetailScreen(AdvisorAppMixin, Screen):
     """One option explained; the Pareto plot is computed in a worker after the screen shows."""
 
     BINDINGS = [
@@ -109,6 +115,12 @@ class DetailScreen(Screen):
     @property
     def option(self) -> Option:
         return self.options[self.index]
+
+    @property
+    def plot(self) -> ParetoPlot:
+        from advisor.tui.widgets.pareto_plot import ParetoPlot  # plotext loads with this screen, not at start-up
+
+        return self.query_one("#detail-plot", ParetoPlot)
 
     def runner_up(self) -> Option | None:
         """The best other option on a different set of systems."""
@@ -168,7 +180,7 @@ class DetailScreen(Screen):
         self.query_one("#detail-legend", Static).update("")
         self.query_one("#detail-explanation", Static).update(
             "[b]Why[/b]\n" + "\n".join(f"• {line}" for line in o.explanation))
-        self.query_one("#detail-plot").show_message("computing the Pareto front…")
+        self.plot.show_message("computing the Pareto front…")
         self.compute_frontier()
 
     def action_step(self, delta: int) -> None:
@@ -181,9 +193,10 @@ class DetailScreen(Screen):
     def compute_frontier(self) -> None:
         o, wl = self.option, self.workload
         cls = wl.classes[0]
-        systems = list(dict.fromkeys(list(o.systems) + (list(self.runner_up().systems) if self.runner_up() else [])))
+        runner_up = self.runner_up()
+        systems = list(dict.fromkeys(list(o.systems) + (list(runner_up.systems) if runner_up is not None else [])))
         try:
-            data = api.frontier(self.app.catalog, systems=systems[:3], model=cls.model, isl=cls.isl, osl=cls.osl,
+            data = api.frontier(self.advisor_app.catalog, systems=systems[:3], model=cls.model, isl=cls.isl, osl=cls.osl,
                                 precision=cls.precision, spec_decode=cls.spec_decode,
                                 days_since_release=wl.procurement.days_since_release,
                                 price_tier=wl.procurement.price_tier)
@@ -195,7 +208,7 @@ class DetailScreen(Screen):
 
     @on(FrontierReady)
     def _plot(self, message: FrontierReady) -> None:
-        plot = self.query_one("#detail-plot")
+        plot = self.plot
         if message.error:
             plot.show_message(f"no Pareto front: {message.error}")
             return

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from advisor.tui.appref import AdvisorAppMixin
+
 KEY_NAMES = {"question_mark": "?"}
 
 
@@ -29,7 +31,7 @@ def help_rows(bindings, keymap: dict[str, str]) -> list[tuple[str, str, str]]:
     return out
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(AdvisorAppMixin, ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss(None)", "Close", id="help-close")]
 
     def compose(self) -> ComposeResult:
@@ -42,8 +44,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column(ratio=1)
         table.add_column(style="dim", no_wrap=True)
-        keymap = getattr(self.app, "keymap", {})
-        for title, bindings in self.app.all_bindings():
+        keymap = self.advisor_app.keymap
+        for title, bindings in self.advisor_app.all_bindings():
             table.add_row(f"[u]{title}[/u]", "", "")
             for keys, text, ident in help_rows(bindings, keymap):
                 table.add_row(escape(keys), escape(text), ident)

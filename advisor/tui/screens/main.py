@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 from advisor import api
 from advisor.domain.results import Option, Recommendation
 from advisor.errors import InputError
+from advisor.tui.appref import AdvisorAppMixin
 from advisor.tui.widgets.excluded_table import ExcludedView
 from advisor.tui.widgets.footer import FittingFooter
 from advisor.tui.widgets.results_table import ResultsTable
@@ -27,7 +28,7 @@ identical scenario comes from the app's memo. Keys are never lost to it (see tui
 """
 
 
-class MainScreen(Screen):
+class MainScreen(AdvisorAppMixin, Screen):
     """Form edits become a validated Workload on the app; the app's Recommendation comes back here."""
 
     # In the order the footer keeps them when the terminal is narrow (FittingFooter)
@@ -56,14 +57,14 @@ class MainScreen(Screen):
         self._debounce: Timer | None = None
         self._excluded_stale = False
         # the breakpoint class the first resize would set: set now, so the screen is styled once, not twice
-        self.add_class("-narrow" if self.app.narrow else "-wide")
+        self.add_class("-narrow" if self.advisor_app.narrow else "-wide")
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="body"):
             # The form is ~160 widgets (~0.5-1 s to mount on a slow machine): mount it after the
             # first paint so the ranking shows first.
-            yield Lazy(ScenarioForm(self.app.catalog, self.app.workload, id="form"))
+            yield Lazy(ScenarioForm(self.advisor_app.catalog, self.advisor_app.workload, id="form"))
             with Vertical(id="results"):
                 yield Static("Ranking…", id="status")
                 with TabbedContent(id="tabs", initial="tab-ranking"):
@@ -74,14 +75,14 @@ class MainScreen(Screen):
         yield FittingFooter()
 
     def on_mount(self) -> None:
-        self.ranking.narrow = self.app.narrow
+        self.ranking.narrow = self.advisor_app.narrow
         self.watch(self.app, "recommendation", self._show_results, init=True)
         self.watch(self.app, "engine_error", self._show_status, init=False)
         self.query_one("#ranking").focus()
 
     def on_resize(self) -> None:
-        self.ranking.set_narrow(self.app.narrow)
-        if not self.app.narrow:
+        self.ranking.set_narrow(self.advisor_app.narrow)
+        if not self.advisor_app.narrow:
             self.remove_class("-form-open")
 
     @property
@@ -110,10 +111,10 @@ class MainScreen(Screen):
         self._show_status()
 
     def _show_status(self, *_) -> None:
-        rec, status = self.app.recommendation, self.query_one("#status", Static)
+        rec, status = self.advisor_app.recommendation, self.query_one("#status", Static)
         parts = []
         if rec is not None:
-            wl = self.app.workload
+            wl = self.advisor_app.workload
             users = wl.demand.concurrent_users or f"{wl.demand.requests_per_s:g} req/s"
             parts.append(f"{wl.name}: {len(wl.classes)} class(es), {users} users · "
                          f"{len(rec.options)} options, {len(rec.excluded)} excluded")
@@ -123,7 +124,7 @@ class MainScreen(Screen):
             selected = self.ranking.selected_option()
             if moved and selected is not None:
                 parts.append(f"{selected.label}: #{moved[0]} → #{moved[1]} after the edit (cursor kept on it)")
-        problem = self.app.engine_error or self.app.form_error
+        problem = self.advisor_app.engine_error or self.advisor_app.form_error
         if problem:
             parts.append(f"⚠ {problem} (showing the last valid ranking)")
         text = "\n".join(parts) or "Ranking…"
@@ -147,32 +148,32 @@ class MainScreen(Screen):
         data, unreadable = self.form.collect()
         if data is None:
             self.form.mark_problems([])
-            self.app.form_error = f"{unreadable} field(s) invalid"
+            self.advisor_app.form_error = f"{unreadable} field(s) invalid"
             self._show_status()
             return False
         try:
             workload = api.workload_from_dict(data, origin="<form>")
         except InputError as exc:
             loose = self.form.mark_problems(exc.problems)
-            self.app.form_error = "; ".join(loose) or f"{len(exc.problems)} field(s) invalid"
+            self.advisor_app.form_error = "; ".join(loose) or f"{len(exc.problems)} field(s) invalid"
             self._show_status()
             return False
         self.form.mark_problems([])
-        self.app.form_error = None
-        self.app.workload = workload
+        self.advisor_app.form_error = None
+        self.advisor_app.workload = workload
         self._show_status()
         return True
 
     # --- actions ------------------------------------------------------------------------
     def action_rerank(self) -> None:
         if self.apply_form():
-            self.app.rank(self.app.workload)
+            self.advisor_app.rank(self.advisor_app.workload)
 
     async def action_add_class(self) -> None:
-        await self.form.add_class()
+        await self.form.add_traffic_class()
 
     def _fill_excluded(self) -> None:
-        rec = self.app.recommendation
+        rec = self.advisor_app.recommendation
         if self._excluded_stale and rec is not None:
             self._excluded_stale = False
             self.query_one("#excluded-view", ExcludedView).show(rec)
@@ -205,7 +206,7 @@ class MainScreen(Screen):
         if not forms:
             return
         form = forms.first()
-        if self.app.narrow:
+        if self.advisor_app.narrow:
             opening = not self.has_class("-form-open")
             self.set_class(opening, "-form-open")
         else:
@@ -222,4 +223,4 @@ class MainScreen(Screen):
 
     @on(DataTable.RowSelected, "#ranking")
     def _open(self, event: DataTable.RowSelected) -> None:
-        self.app.action_open_detail()
+        self.advisor_app.action_open_detail()

@@ -9,9 +9,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Label
 
+from advisor.domain.base import PRECISION_ORDER
 from advisor.tui.widgets.form_field import FieldSpec, FormField
 
-PRECISIONS = (("auto", "auto"), ("fp4", "fp4"), ("fp8", "fp8"), ("int8", "int8"), ("bf16", "bf16"))
+PRECISIONS = (("auto", "auto"), *((name, name) for name in PRECISION_ORDER))
+"""The precision select: auto, then every format the engine knows, in its order."""
 SPEC_DECODE = (("auto", "auto"), ("none", "none"), ("mtp", "mtp"))
 
 

@@ -110,18 +110,19 @@ class ResultsTable(DataTable):
             if self._rec is not None:
                 self.show(self._rec, keep_moves=True)
 
-    def _rank_cell(self, o: Option, selected_id: str | None):
+    def _rank_cell(self, o: Option, selected_id: str | None) -> str | Text:
         if self.moved and o.id == selected_id:
             old, new = self.moved
             arrow = "▲" if new < old else "▼"
             return Text(f"{o.rank}{arrow}{abs(old - new)}", style="bold reverse")
         return str(o.rank)
 
-    def _rows(self, selected_id: str | None, with_p: bool):
-        rows = []
+    def _rows(self, selected_id: str | None, with_p: bool) -> list[tuple[list[str | Text], str]]:
+        rows: list[tuple[list[str | Text], str]] = []
         for o in self.options:
             p = p_lowest_cost(o)
             tail = [f"{p:.2f}" if p is not None else "–"] if with_p else []
+            cells: list[str | Text]
             if self.narrow:
                 cells = [self._rank_cell(o, selected_id), f"{systems_text(o)} · {o.procurement}",
                          f"{o.usd_per_mtok:.4f}", f"{o.score:.1f}", *tail]
@@ -148,10 +149,9 @@ class ResultsTable(DataTable):
         base = NARROW_COLUMNS if self.narrow else WIDE_COLUMNS
         columns = base + ((P_LOW,) if with_p else ()) if self.narrow else (
             base[:10] + ((P_LOW,) if with_p else ()) + base[10:])
-        rows = self._rows(selected_id, with_p)
-        columns, rows = self._fit(list(columns), rows)
+        fitted_columns, rows = self._fit(list(columns), self._rows(selected_id, with_p))
         with self.app.batch_update():
-            fill_table(self, columns, rows, flex=1, width=self._width())
+            fill_table(self, fitted_columns, rows, flex=1, width=self._width())
             row = next((i for i, o in enumerate(self.options) if o.id == selected_id), 0)
             if self.options:
                 self.move_cursor(row=row, animate=False)

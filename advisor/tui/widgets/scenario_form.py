@@ -126,7 +126,7 @@ class ScenarioForm(VerticalScroll):
     def editors(self) -> list[ClassEditor]:
         return list(self.query(ClassEditor))
 
-    async def add_class(self) -> ClassEditor:
+    async def add_traffic_class(self) -> ClassEditor:
         editors = self.editors()
         first = editors[0].collect()[0] if editors else {}
         taken = {e.collect()[0].get("name") for e in editors}
@@ -145,7 +145,7 @@ class ScenarioForm(VerticalScroll):
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "add-class":
             event.stop()
-            await self.add_class()
+            await self.add_traffic_class()
 
     async def on_class_editor_remove_requested(self, event: ClassEditor.RemoveRequested) -> None:
         event.stop()
