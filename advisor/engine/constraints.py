@@ -52,8 +52,12 @@ def _norm(xs: list[str]) -> set[str]:
     return {x.lower() for x in xs}
 
 
+OWNED = "buy"
+"""The procurement mode the buyer's own hall binds: cooling, rack kW, site MW and retrofit apply to owned systems only."""
+
+
 def static_reason(ctx: Context, s: System) -> tuple[Reason, str] | None:
-    """The first constraint that needs no throughput (region, vendor, ecosystem, cooling, rack power) s breaks."""
+    """The first constraint that binds every procurement mode (region, vendor, ecosystem) s breaks."""
     wl, cat = ctx.workload, ctx.catalog
     dc, pr = wl.datacenter, wl.procurement
     acc = cat.accelerator(s.accelerator)
@@ -69,6 +73,15 @@ def static_reason(ctx: Context, s: System) -> tuple[Reason, str] | None:
         return Reason.ECOSYSTEM, f"ecosystem {eco} is not in allowed_ecosystems"
     if eco in _norm(pr.excluded_ecosystems):
         return Reason.ECOSYSTEM, f"ecosystem {eco} is excluded"
+    return None
+
+
+def hall_reason(ctx: Context, s: System) -> tuple[Reason, str] | None:
+    """The first constraint of the buyer's own hall (cooling, rack power) an OWNED s breaks.
+
+    Rented or cloud capacity runs in the provider's hall: none of these apply to it.
+    """
+    dc = ctx.workload.datacenter
     if needs_retrofit(s, dc.cooling) and not dc.allow_liquid_retrofit:
         return Reason.COOLING, f"liquid cooling required ({s.rack_kw:.0f} kW/rack), hall is air-only"
     if s.cooling == "air" and dc.cooling == "liquid":
@@ -78,16 +91,34 @@ def static_reason(ctx: Context, s: System) -> tuple[Reason, str] | None:
     return None
 
 
+def mode_reason(ctx: Context, s: System, mode: str) -> tuple[Reason, str] | None:
+    """The first constraint needing no throughput that s, had by `mode`, breaks (hall ones only when owned)."""
+    return static_reason(ctx, s) or (hall_reason(ctx, s) if mode == OWNED else None)
+
+
+def open_modes(ctx: Context, s: System) -> list[str]:
+    """The modes of `modes_for` that no constraint needing no throughput removes."""
+    return [m for m in modes_for(ctx, s) if mode_reason(ctx, s, m) is None]
+
+
 def prefilter(ctx: Context, systems: list[System]) -> tuple[list[System], list[Exclusion]]:
-    """Systems that pass every constraint needing no throughput, and an Exclusion per mode for the rest."""
+    """Systems with at least one mode that passes every constraint needing no throughput, and an Exclusion per
+    (system, mode) that does not (a rented system is not excluded for the buyer's hall)."""
     keep, out = [], []
     for s in systems:
-        why = static_reason(ctx, s)
-        if why is None:
-            keep.append(s)
+        modes = modes_for(ctx, s)
+        shut = [(m, why) for m in modes if (why := mode_reason(ctx, s, m)) is not None]
+        if not modes:  # can not be had at all: recommend reports `procurement` unless another reason binds
+            why = static_reason(ctx, s)
+            if why is None:
+                keep.append(s)
+            else:
+                out.append(Exclusion(system=s.id, procurement=ctx.workload.procurement.mode, constraint=why[0].value,
+                                     reason=why[1]))
             continue
-        for mode in modes_for(ctx, s) or [ctx.workload.procurement.mode]:
-            out.append(Exclusion(system=s.id, procurement=mode, constraint=why[0].value, reason=why[1]))
+        out += [Exclusion(system=s.id, procurement=m, constraint=why[0].value, reason=why[1]) for m, why in shut]
+        if len(shut) < len(modes):
+            keep.append(s)
     return keep, out
 
 
@@ -99,10 +130,13 @@ def procurement_exclusion(ctx: Context, s: System) -> Exclusion | None:
                      reason=f"can only be had by {' or '.join(s.procurement)}")
 
 
-def over_site_power(ctx: Context, all_in_mw: Any) -> Any:
-    """True where the all-in draw exceeds datacenter.site_mw (broadcasts; False without a site limit)."""
+def over_site_power(ctx: Context, all_in_mw: Any, owned: Any = True) -> Any:
+    """True where an owned fleet's all-in draw exceeds datacenter.site_mw (broadcasts; False without a site
+    limit, and for rented capacity, which the site does not power)."""
     site = ctx.workload.datacenter.site_mw
-    return np.asarray(all_in_mw) > site if site is not None else np.zeros(np.shape(all_in_mw), dtype=bool)
+    if site is None:
+        return np.zeros(np.broadcast_shapes(np.shape(all_in_mw), np.shape(owned)), dtype=bool)
+    return (np.asarray(all_in_mw) > site) & np.asarray(owned, dtype=bool)
 
 
 def budget_spend(ctx: Context, buy: Any, capex_usd: Any, annual_rental_usd: Any) -> np.ndarray:

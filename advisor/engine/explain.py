@@ -77,7 +77,8 @@ def explain_option(ctx: Context, mode: str, label: str, plans: list[ClassPlan], 
         binds.append(f"{tc.name}: " + binding_constraint(tc, p.point, cat.accelerator(s.accelerator).usable_memory_gb,
                                                           cat.defaults.kv_reserve_fraction))
     rack_note = []
-    for s in systems.values():
+    owned = mode == "buy"
+    for s in systems.values() if owned else ():
         per = systems_per_rack(s, dc.max_rack_kw)
         if s.kind != "pod" and per < s.max_systems_per_rack:
             rack_note.append(f"rack power: {dc.max_rack_kw:g} kW racks hold {per} of {s.max_systems_per_rack} {s.name} systems")
@@ -95,6 +96,6 @@ def explain_option(ctx: Context, mode: str, label: str, plans: list[ClassPlan], 
         f"data: {mode_worst} figures, error band +/-{band:.0f}%",
         *rack_note,
     ]
-    if any(needs_retrofit(s, dc.cooling) for s in systems.values()):
+    if owned and any(needs_retrofit(s, dc.cooling) for s in systems.values()):
         explanation.append("includes a liquid-cooling retrofit of the air hall (catalog default $/kW)")
     return "; ".join(binds + rack_note), explanation

@@ -17,7 +17,7 @@ from advisor.domain import System
 from advisor.domain.results import ClassPlan, CostBreakdown, Exclusion, OperatingPoint, Option
 from advisor.engine import pricing, scoring, select
 from advisor.engine.allocation import class_users, racks_for, replicas_for
-from advisor.engine.constraints import Reason, modes_for, over_budget, over_site_power, procurement_exclusion
+from advisor.engine.constraints import OWNED, Reason, open_modes, over_budget, over_site_power, procurement_exclusion
 from advisor.engine.context import ClassResult, Context, class_results
 from advisor.engine.explain import class_exclusion, explain_option
 from advisor.engine.grid import Grid
@@ -54,7 +54,7 @@ class Candidate:
     metrics: scoring.Metrics
 
 
-def size(ctx: Context, assignment: dict[str, Served]) -> Sized:
+def size(ctx: Context, assignment: dict[str, Served], mode: str) -> Sized:
     wl = ctx.workload
     plans: list[ClassPlan] = []
     gpus_by_sys: dict[str, int] = {}
@@ -80,7 +80,7 @@ def size(ctx: Context, assignment: dict[str, Served]) -> Sized:
         s = systems[sid]
         n = -(-g // s.accelerators_per_system)
         counts[sid] = n
-        racks += racks_for(s, n, wl.datacenter.max_rack_kw)
+        racks += racks_for(s, n, wl.datacenter.max_rack_kw, mode == OWNED)
         pue, cool = pricing.pue_for(s, ctx.hall, ctx.fin)
         cooling.add(cool)
         it_kw += n * s.system_kw
@@ -151,7 +151,7 @@ def recommend(ctx: Context, systems: list[System], grids: dict[str, tuple[Grid, 
             excluded.append(no_mode)
             continue
         failed = [(tc, class_exclusion(ctx, results[tc.name], s, i)) for tc in wl.classes if not results[tc.name].ok[i]]
-        for mode in modes_for(ctx, s):
+        for mode in open_modes(ctx, s):
             price = point_usd_per_gpu_hour(ctx, s, mode)
             cells = {}
             for tc in wl.classes:
@@ -198,13 +198,13 @@ def _dedupe(ex: list[Exclusion]) -> list[Exclusion]:
 def build_candidate(ctx: Context, mode: str, cells: dict[str, Served]) -> tuple[Candidate | None, tuple[Reason, str] | None]:
     """Size and cost one option; (None, (reason, why)) when a site, budget or price constraint removes it."""
     cat, dc = ctx.catalog, ctx.workload.datacenter
-    sized = size(ctx, cells)
+    sized = size(ctx, cells, mode)
     systems = {sv.system.id: sv.system for sv in cells.values()}
     breakdown, err = cost(ctx, sized, mode, systems)
     label = " + ".join(f"{n}x {systems[sid].name}" for sid, n in sorted(sized.counts.items()))
     if err:
         return None, (Reason.PRICE, err)
-    if over_site_power(ctx, sized.all_in_kw / 1000):
+    if over_site_power(ctx, sized.all_in_kw / 1000, mode == OWNED):
         return None, (Reason.SITE_POWER, f"{label} needs {sized.all_in_kw / 1000:.2f} MW all-in, the site has {dc.site_mw:g} MW")
     budget = ctx.workload.procurement.budget_usd
     if over_budget(ctx, mode == "buy", breakdown.capex_usd, breakdown.annual_rental_usd):

@@ -14,7 +14,7 @@ from advisor.domain import System
 from advisor.domain.fleet import FleetsFile
 from advisor.engine import pricing
 from advisor.engine.allocation import Cell, allocate
-from advisor.engine.constraints import Reason, modes_for, over_budget, over_site_power, reason_code, sweep_reasons
+from advisor.engine.constraints import Reason, open_modes, over_budget, over_site_power, reason_code, sweep_reasons
 from advisor.engine.context import Context
 from advisor.engine.sweep_tables import CellTables
 
@@ -54,7 +54,7 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
     Each option serves every class on its one system, sized as `recommend` sizes it.
     """
     wl, fin, hours = ctx.workload, ctx.fin, ctx.fin.hours_per_year
-    opts = [(i, s, m) for i, s in enumerate(systems) for m in modes_for(ctx, s)]
+    opts = [(i, s, m) for i, s in enumerate(systems) for m in open_modes(ctx, s)]
     N, O = key_index.shape[0], len(opts)
     so = np.array([i for i, _, _ in opts], dtype=int)
     sys_ids = [(s.id, s.accelerator) for _, s, _ in opts]
@@ -109,7 +109,7 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
     priced = np.isfinite(np.where(buy, capex, rent))
     capex_total = np.where(buy, gpus * capex_per_gpu, 0.0)
     all_in_mw = n_sys * sys_kw * pue / 1000.0
-    reason = sweep_reasons(ok, priced, over_site_power(ctx, all_in_mw), over_budget(ctx, buy, capex_total, annual))
+    reason = sweep_reasons(ok, priced, over_site_power(ctx, all_in_mw, buy[None, :]), over_budget(ctx, buy, capex_total, annual))
     feasible = reason == reason_code(Reason.NONE)
     usd_per_mtok = np.where(feasible & (annual_tokens > 0), annual / np.where(annual_tokens > 0, annual_tokens, 1.0) * 1e6, np.nan)
     return dict(

@@ -50,10 +50,12 @@ def test_every_example_validates_against_the_output_schema(capsys, path):
 def test_air_only_hall_excludes_liquid_racks_with_reason(capsys):
     code, doc, _ = run_json(capsys, CHAT, "--set", "datacenter.cooling=air")
     assert code == 0
-    ids = {sid for o in doc["options"] for sid in o["systems"]}
-    assert "nvidia_gb300_nvl72_rack" not in ids and "amd_mi355x_8x" not in ids
+    # the hall binds owned systems only (issue 12 item 1): bought liquid racks are out, rented ones are not
+    bought = {sid for o in doc["options"] if o["procurement"] == "buy" for sid in o["systems"]}
+    assert "nvidia_gb300_nvl72_rack" not in bought and "amd_mi355x_8x" not in bought
     reasons = [e for e in doc["excluded"] if e["system"] == "nvidia_gb300_nvl72_rack"]
-    assert reasons and reasons[0]["constraint"] == "cooling"
+    assert reasons and reasons[0]["constraint"] == "cooling" and reasons[0]["procurement"] == "buy"
+    assert not [e for e in doc["excluded"] if e["constraint"] == "cooling" and e["procurement"] == "rent"]
     assert "liquid cooling required" in reasons[0]["reason"] and "air-only" in reasons[0]["reason"]
 
 
