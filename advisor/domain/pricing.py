@@ -58,3 +58,4 @@ class Defaults(Entry):
     price_tier: str = Field(description="Default rental tier.")
     spec_decode_acceptance: float = Field(gt=0, lt=1, description="Default MTP acceptance rate of one drafted token.")
     kv_reserve_fraction: float = Field(ge=0, lt=0.5, description="Memory held back for activations and fragmentation.")
+    regions: list[str] = Field(default_factory=lambda: ["global"], description="Regions a workload may name (datacenter.region); systems' own regions are accepted too.")

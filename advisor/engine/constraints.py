@@ -36,6 +36,7 @@ class Reason(str, Enum):
     SITE_POWER = "site_power"
     BUDGET = "budget"
     DEMAND_NOT_MET = "demand_not_met"
+    INEFFICIENT = "inefficient"
 
     def __str__(self) -> str:
         return self.value
@@ -139,19 +140,49 @@ def over_site_power(ctx: Context, all_in_mw: Any, owned: Any = True) -> Any:
     return (np.asarray(all_in_mw) > site) & np.asarray(owned, dtype=bool)
 
 
-def budget_spend(ctx: Context, buy: Any, capex_usd: Any, annual_rental_usd: Any) -> np.ndarray:
-    """What the budget is compared with: capex when buying, rent over the horizon when renting (broadcasts)."""
-    return np.where(buy, capex_usd, np.asarray(annual_rental_usd) * ctx.fin.years)
+def budget_spend(ctx: Context, buy: Any, capex_usd: Any, annual_total_usd: Any) -> np.ndarray:
+    """What procurement.budget_usd is compared with (broadcasts).
+
+    budget_basis "tco" (default): all cost over the horizon, buy and rent alike (annual total x years);
+    "capex": the purchase when buying, rent over the horizon when renting.
+    """
+    horizon = np.asarray(annual_total_usd, dtype=float) * ctx.fin.years
+    if ctx.workload.procurement.budget_basis == "tco":
+        return horizon
+    return np.where(buy, capex_usd, horizon)
 
 
-def over_budget(ctx: Context, buy: Any, capex_usd: Any, annual_rental_usd: Any) -> Any:
+def budget_words(ctx: Context, buy: bool) -> str:
+    """What the budget caps, in words (for messages)."""
+    if ctx.workload.procurement.budget_basis == "tco":
+        return f"all cost over {ctx.fin.years:g} years"
+    return "capex" if buy else f"rent over {ctx.fin.years:g} years"
+
+
+def over_budget(ctx: Context, buy: Any, capex_usd: Any, annual_total_usd: Any) -> Any:
     budget = ctx.workload.procurement.budget_usd
-    spend = budget_spend(ctx, buy, capex_usd, annual_rental_usd)
+    spend = budget_spend(ctx, buy, capex_usd, annual_total_usd)
     return spend > budget if budget is not None else np.zeros(np.shape(spend), dtype=bool)
 
 
+INEFFICIENT_GPU_RATIO = 10.0
+"""An option needing more than this many times the GPUs of the best feasible one is `inefficient`."""
+
+
+def inefficiency(gpus: int, best_gpus: int, batch_one_replicas: int) -> str | None:
+    """Why an option is inefficient, or None: more than INEFFICIENT_GPU_RATIO x the GPUs of the best feasible
+    option, or a class stuck at batch 1 per replica on more than one replica (`batch_one_replicas`)."""
+    if batch_one_replicas > 1:
+        return (f"stuck at batch 1 per replica: {batch_one_replicas} replicas of one user each "
+                "(use --keep-inefficient to rank it anyway)")
+    if best_gpus > 0 and gpus > INEFFICIENT_GPU_RATIO * best_gpus:
+        return (f"needs {gpus:,} GPUs, {gpus / best_gpus:.0f}x the {best_gpus:,} of the best feasible option "
+                "(use --keep-inefficient to rank it anyway)")
+    return None
+
+
 SWEEP_REASONS: tuple[Reason, ...] = (Reason.NONE, Reason.SLO, Reason.PRICE, Reason.SITE_POWER, Reason.BUDGET,
-                                     Reason.DEMAND_NOT_MET)
+                                     Reason.DEMAND_NOT_MET, Reason.MEMORY, Reason.PRECISION, Reason.CONTEXT)
 """The reasons a sweep row can carry; arrays hold their index here (int8) until `reason_strings`."""
 
 
@@ -159,16 +190,18 @@ def reason_code(reason: Reason) -> int:
     return SWEEP_REASONS.index(reason)
 
 
-def sweep_reasons(ok: Any, priced: Any, over_site: Any, over_budget_: Any) -> np.ndarray:
-    """Per row, the code of the first constraint broken, in the order slo, price, site_power, budget (0: none)."""
-    conds = [(ok, Reason.SLO, True), (priced, Reason.PRICE, True), (over_site, Reason.SITE_POWER, False),
-             (over_budget_, Reason.BUDGET, False)]
-    shape = np.broadcast_shapes(*(np.shape(c) for c, _, _ in conds))
+def sweep_reasons(fail: Any, priced: Any, over_site: Any, over_budget_: Any) -> np.ndarray:
+    """Per row, the code of the first constraint broken: the throughput one (`fail`: a reason code, 0 when the
+    option has a point at the SLOs: memory, precision, context or slo, as recommend names it), then price,
+    site_power, budget (0: none)."""
+    conds = [(priced, Reason.PRICE, True), (over_site, Reason.SITE_POWER, False), (over_budget_, Reason.BUDGET, False)]
+    fail = np.asarray(fail, dtype=np.int8)
+    shape = np.broadcast_shapes(fail.shape, *(np.shape(c) for c, _, _ in conds))
     out = np.zeros(shape, dtype=np.int8)
     for cond, reason, negate in reversed(conds):
         broken = ~np.asarray(cond, dtype=bool) if negate else np.asarray(cond, dtype=bool)
         out = np.where(broken, np.int8(reason_code(reason)), out)
-    return out
+    return np.where(fail != 0, fail, out)
 
 
 def reason_strings(codes: np.ndarray) -> np.ndarray:

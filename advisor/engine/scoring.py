@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from advisor.domain.workload import Weights
 
 HEADROOM_TARGET = 0.2
-"""Spare capacity above demand (fraction) below which the headroom term starts to count."""
+"""Default spare capacity above demand (fraction) below which the headroom term counts; an option's own target
+(procurement.headroom_target) comes with its Metrics."""
 VENDOR_SHARE_FREE = 0.5
 """Largest share of the accelerators one vendor may hold before the vendor-diversity term counts."""
 
@@ -30,6 +31,7 @@ class Metrics:
     ecosystem_risk: float  # GPU-weighted catalog ecosystem risk, 0..1
     headroom: float  # smallest spare capacity over the classes, fraction of demand
     top_vendor_share: float  # share of the accelerators from the biggest vendor, 0..1
+    headroom_target: float = HEADROOM_TARGET  # procurement.headroom_target
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,9 @@ def _risk(m: Metrics, b: Best) -> float:
 
 
 def _headroom(m: Metrics, b: Best) -> float:
-    return _clip((HEADROOM_TARGET - m.headroom) / HEADROOM_TARGET)
+    if m.headroom_target <= 0:
+        return 0.0
+    return _clip((m.headroom_target - m.headroom) / m.headroom_target)
 
 
 def _vendor(m: Metrics, b: Best) -> float:
@@ -81,7 +85,8 @@ TERMS: tuple[Term, ...] = (
     Term("cost", "1 - cheapest $/Mtok / this option's $/Mtok (0 for the cheapest, 0.5 at twice its cost)", _cost),
     Term("ecosystem_risk", "the catalog's ecosystem risk (0..1), weighted by accelerator share", _risk),
     Term("power", "1 - lowest all-in MW / this option's all-in MW", _power),
-    Term("headroom", f"shortfall of spare capacity below {HEADROOM_TARGET:.0%}, as a fraction of that target", _headroom),
+    Term("headroom", "shortfall of spare capacity below procurement.headroom_target "
+                         f"(default {HEADROOM_TARGET:.0%}), as a fraction of that target", _headroom),
     Term("vendor_diversity", f"the biggest vendor's share of accelerators above {VENDOR_SHARE_FREE:.0%}, "
                              "scaled so one vendor alone is 1", _vendor),
 )

@@ -72,6 +72,8 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
     util = _axis(values, "utilisation", fin.utilisation, N)[:, None]
     conc = values.get("concurrent_users")
     ok = np.ones((N, O), dtype=bool)
+    fail = np.zeros((N, O), dtype=np.int8)
+    pr = wl.procurement
     gpus_needed = np.zeros((N, O))
     tokens = np.zeros((N, O))
     usr0 = None
@@ -89,10 +91,13 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
         else:
             users = pricing.littles_law_users(wl.demand.requests_per_s, tc.share, ttft, osl, usr)
         bb = np.where(okc, b, 1.0)
-        replicas = np.maximum(1.0, np.ceil(users / bb - 1e-9))
+        replicas = np.maximum(1.0, np.ceil(users * (1.0 + pr.headroom_target) / bb - 1e-9)) + pr.spares_for(tc.name)
         gpus_needed += replicas * np.where(okc, g, 0.0)
         tokens += users * np.where(okc, usr, 0.0) * (isl + osl) / osl
         ok &= okc
+        if tables.fail is not None:
+            fc = t(tables.fail)
+            fail = np.where((fail == 0) & ~okc, fc, fail).astype(np.int8)
         if usr0 is None:
             usr0 = np.where(okc, usr, np.nan)
     n_sys = np.ceil(gpus_needed / aps - 1e-9)
@@ -109,7 +114,8 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
     priced = np.isfinite(np.where(buy, capex, rent))
     capex_total = np.where(buy, gpus * capex_per_gpu, 0.0)
     all_in_mw = n_sys * sys_kw * pue / 1000.0
-    reason = sweep_reasons(ok, priced, over_site_power(ctx, all_in_mw, buy[None, :]), over_budget(ctx, buy, capex_total, annual))
+    fail = np.where(~ok & (fail == 0), np.int8(reason_code(Reason.SLO)), fail).astype(np.int8)
+    reason = sweep_reasons(fail, priced, over_site_power(ctx, all_in_mw, buy[None, :]), over_budget(ctx, buy, capex_total, annual))
     feasible = reason == reason_code(Reason.NONE)
     usd_per_mtok = np.where(feasible & (annual_tokens > 0), annual / np.where(annual_tokens > 0, annual_tokens, 1.0) * 1e6, np.nan)
     return dict(

@@ -36,7 +36,7 @@ def test_every_example_validates_against_the_output_schema(capsys, path):
     code, doc, err = run_json(capsys, path)
     assert code in (0, 3), err
     jsonschema.validate(doc, api.recommendation_schema())
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "2.0"
     assert doc["catalog"] == ["built-in"]
     if code == 0:
         ranks = [o["rank"] for o in doc["options"]]
