@@ -29,7 +29,7 @@ def register(sub) -> None:
     s = sub.add_parser(
         "sweep", help="sensitivity sweep: every scenario of the axes x every option",
         description="The full grid of scenarios (axes in SWEEP.toml) x options (system x buy/rent, or the fleets of "
-                    "a fleets file), each scenario's winner, and where the winner changes, in words.",
+                    "a fleets file), each scenario's lowest $/Mtok and best score, and where the lowest-cost option changes, in words.",
     )
     s.add_argument("sweep", metavar="SWEEP.toml", help="sweep file (see examples/sweeps/)")
     add_format_arg(s, ("csv", "json", "table"))
@@ -91,7 +91,7 @@ def run_sweep(args: argparse.Namespace) -> int:
             emit(render_sweep(res, fmt))
     else:
         emit(render_sweep(res, fmt))
-    if res.n_scenarios and not any(res.winners):
+    if res.n_scenarios and not any(res.lowest_cost):
         print("advisor: no option is feasible in any scenario (exit 3)", file=sys.stderr)
         return ExitCode.INFEASIBLE
     return ExitCode.OK

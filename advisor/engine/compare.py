@@ -255,10 +255,17 @@ def with_baseline(rows: list[FleetRow], baseline: str | None) -> list[FleetRow]:
     return out
 
 
+def _lowest_cost(rows: list[FleetRow]) -> str | None:
+    """The fleet meeting demand with the lowest $/Mtok (compare ranks nothing by score)."""
+    priced = [(r.usd_per_mtok, r.name) for r in rows if r.demand_met and r.usd_per_mtok is not None]
+    return min(priced)[1] if priced else None
+
+
 def compare(ctx: Context, ff: FleetsFile, systems: list[System], grids: dict[str, Any], assumptions: list[Any], layers: list[str]) -> FleetComparison:
     fc = FleetContext(ctx=ctx, systems=systems, results=class_results(ctx, grids))
     rows = with_baseline([evaluate_fleet(fc, f) for f in ff.fleets], ff.baseline)
     return FleetComparison(
         name=ff.name, workload=ff.workload.model_dump(mode="json"), baseline=ff.baseline, fleets=rows,
         any_meets_demand=any(r.demand_met for r in rows), assumptions=assumptions, catalog=layers,
+        lowest_cost=_lowest_cost(rows),
     )

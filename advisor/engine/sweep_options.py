@@ -123,7 +123,14 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
         feasible=feasible, reason=reason, gpus=np.where(ok, gpus, 0).astype(np.int64),
         capex_usd=np.where(feasible, capex_total, np.nan), annual_total_usd=np.where(feasible, annual, np.nan),
         usd_per_mtok=usd_per_mtok, all_in_mw=np.where(ok, all_in_mw, np.nan), tok_s_per_user=usr0,
+        ecosystem_risk=np.array([_risk(ctx, s) for _, s, _ in opts], dtype=float), top_vendor_share=np.ones(O),
+        headroom=np.full(O, pr.headroom_target),
     )
+
+
+def _risk(ctx: Context, s: System) -> float:
+    cat = ctx.catalog
+    return cat.ecosystem(cat.accelerator(s.accelerator).ecosystem).risk
 
 
 def fleet_options(ctx: Context, ff: FleetsFile, systems: list[System], tables: CellTables, key_index: np.ndarray,
@@ -215,4 +222,16 @@ def fleet_options(ctx: Context, ff: FleetsFile, systems: list[System], tables: C
         capex_usd=capex_total, annual_total_usd=annual,
         usd_per_mtok=np.where(feasible & (toks > 0), annual / np.where(toks > 0, toks, 1.0) * 1e6, np.nan),
         all_in_mw=np.broadcast_to(all_in, (N, F)).astype(float), tok_s_per_user=usr0[group_of],
+        ecosystem_risk=np.array([sum(g * _risk(ctx, cat.system_or_accelerator(sid)) for sid, g in gpus.items())
+                                 / max(sum(gpus.values()), 1) for gpus in fleet_gpus]),
+        top_vendor_share=np.array([_top_share(ctx, gpus) for gpus in fleet_gpus]),
+        headroom=np.full(F, wl.procurement.headroom_target),
     )
+
+
+def _top_share(ctx: Context, gpus: dict[str, int]) -> float:
+    by: dict[str, int] = {}
+    for sid, g in gpus.items():
+        v = ctx.catalog.accelerator(ctx.catalog.system_or_accelerator(sid).accelerator).vendor
+        by[v] = by.get(v, 0) + g
+    return max(by.values()) / max(sum(by.values()), 1) if by else 1.0
