@@ -38,6 +38,9 @@ def register(sub) -> None:
     s.add_argument("--max-scenarios", type=int, metavar="N", help="refuse sweeps with more scenarios (default: the file's max_scenarios, 1,000,000)")
     s.add_argument("--force", action="store_true", help="run even beyond --max-scenarios")
     s.add_argument("--workers", type=int, metavar="N", help="worker threads for grid evaluations (default: all cores)")
+    s.add_argument("--dask", metavar="local|tcp://HOST:PORT",
+                   help="evaluate the grids on dask.distributed: 'local' (an in-process cluster) or a scheduler "
+                        "address (needs pip install 'advisor[dask]')")
     s.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a field of the sweep file before validation (repeatable)")
     add_catalog_args(s)
@@ -74,12 +77,15 @@ def run_sweep(args: argparse.Namespace) -> int:
     api.check_sweep_size(sw, max_scenarios=args.max_scenarios, force=args.force)
     catalog = load_catalog_from_args(args)
     progress = _progress_bar() if sys.stderr.isatty() else None
+    client = api.dask_client(args.dask) if args.dask else None
     try:
         res = api.sweep(catalog, sw, progress=progress, workers=args.workers,
-                              max_scenarios=args.max_scenarios, force=args.force)
+                              max_scenarios=args.max_scenarios, force=args.force, client=client)
     finally:
         if progress is not None:
             progress(None, None)
+        if client is not None:
+            client.close()
     if args.plot:
         axis = args.plot_axis or sw.value.plot_axis
         if axis is not None and axis not in res.axes:

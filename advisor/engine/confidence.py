@@ -20,11 +20,13 @@ with its own seed from one SeedSequence, so the answer is identical run locally 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from advisor.engine.distribute import run_map
 
 DRAWS = 4000
 SEED = 12_2026
@@ -129,13 +131,6 @@ def chunk_draws(pb: Problem, seed: np.random.SeedSequence, n: int) -> np.ndarray
 
 def _run_chunk(job: tuple[Problem, np.random.SeedSequence, int]) -> np.ndarray:
     return chunk_draws(*job)
-
-
-def run_map(fn: Callable[[Any], Any], items: Sequence[Any], client: Any = None) -> list[Any]:
-    """fn over items, here or on a cluster (`client`: anything with .map and .gather, e.g. dask.distributed)."""
-    if client is None:
-        return [fn(x) for x in items]
-    return list(client.gather(client.map(fn, list(items), pure=False)))
 
 
 def draws(usd_per_mtok: Sequence[float], parts: Sequence[Part], *, utilisation: float, n_draws: int = DRAWS,

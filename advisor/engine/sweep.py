@@ -55,12 +55,14 @@ def scenarios(sw: SweepFile) -> Scenarios:
 
 
 def run(ctx: Context, sw: SweepFile, systems: list[System], *, assumptions: list[dict[str, Any]],
-        progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> SweepResult:
-    """The sweep over `systems` (the fleets' systems, or the prefiltered catalog systems)."""
+        progress: Callable[[int, int], None] | None = None, workers: int | None = None,
+        client: Any = None) -> SweepResult:
+    """The sweep over `systems` (the fleets' systems, or the prefiltered catalog systems); grids on `client`
+    (a dask.distributed Client) when given."""
     t0 = time.perf_counter()
     sc = scenarios(sw)
     axes = list(sw.axes)
-    tables = cell_tables(ctx, systems, sc.keys, workers=workers, progress=progress)
+    tables = cell_tables(ctx, systems, sc.keys, workers=workers, progress=progress, client=client)
     if sw.fleets is not None:
         opt = fleet_options(ctx, sw.fleets, systems, tables, sc.key_index, axes, sc.values)
     else:

@@ -20,6 +20,7 @@ from advisor.engine import select
 from advisor.engine.build import grid_for
 from advisor.engine.constraints import reason_code
 from advisor.engine.context import Context
+from advisor.engine.distribute import run_map
 from advisor.engine.explain import why_no_point
 from advisor.engine.grid import Grid
 
@@ -44,29 +45,50 @@ class CellTables:
     named as recommend names it (memory, precision, context or slo)."""
 
 
+@dataclass(frozen=True)
+class GridJob:
+    """One grid evaluation, as a picklable callable for a cluster: (grid key, class index) -> Grid."""
+
+    ctx: Context
+    systems: list[System]
+
+    def __call__(self, job: tuple[tuple[float | None, float | None, float | None], int]) -> Grid:
+        (isl, osl, days), c = job
+        wl, cat = self.ctx.workload, self.ctx.catalog
+        tc = wl.classes[c]
+        return grid_for(cat, self.systems, cat.model(tc.model), self.ctx.factors, isl=int(isl or tc.isl),
+                        osl=int(osl or tc.osl), precision=tc.precision, spec_decode=tc.spec_decode,
+                        days_since_release=days if days is not None else wl.procurement.days_since_release)[0]
+
+
 def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | None, ...]], *,
-                workers: int | None = None, progress: Callable[[int, int], None] | None = None) -> CellTables:
+                workers: int | None = None, progress: Callable[[int, int], None] | None = None,
+                client: Any = None) -> CellTables:
     """Evaluate one grid per distinct (isl, osl, days) and class, select per SLO floor.
 
     `keys`: (isl or None, osl or None, days or None, floor or None) per throughput key; None keeps
-    the workload's value. Grids run in a thread pool (numpy releases the GIL for most of the work).
+    the workload's value. Grids run in a thread pool (numpy releases the GIL for most of the work),
+    or on `client` (a dask.distributed Client: one task per grid) with the same results.
     """
     wl, cat = ctx.workload, ctx.catalog
     C, S, K = len(wl.classes), len(systems), len(keys)
     grid_keys = sorted({(k[0], k[1], k[2]) for k in keys}, key=repr)
     jobs = [(gk, c) for gk in grid_keys for c in range(C)]
 
+    evaluate = GridJob(ctx, systems)
+
     def run(job: tuple[tuple[float | None, float | None, float | None], int]) -> tuple[Any, Grid]:
-        (isl, osl, days), c = job
-        tc = wl.classes[c]
-        return job, grid_for(cat, systems, cat.model(tc.model), ctx.factors, isl=int(isl or tc.isl), osl=int(osl or tc.osl),
-                             precision=tc.precision, spec_decode=tc.spec_decode,
-                             days_since_release=days if days is not None else wl.procurement.days_since_release)[0]
+        return job, evaluate(job)
 
     grids = {}
     # Threads pay off only with many grids: a grid is ~20 ms of numpy, partly under the GIL.
     n_workers = max(1, min(workers or (os.cpu_count() or 1), len(jobs)))
-    if n_workers > 1 and (workers is not None or len(jobs) >= PARALLEL_MIN_GRIDS):
+    if client is not None:
+        for done, (job, g) in enumerate(zip(jobs, run_map(evaluate, jobs, client)), 1):
+            grids[job] = g
+            if progress:
+                progress(done, len(jobs))
+    elif n_workers > 1 and (workers is not None or len(jobs) >= PARALLEL_MIN_GRIDS):
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
             for done, (job, g) in enumerate(pool.map(run, jobs), 1):
                 grids[job] = g

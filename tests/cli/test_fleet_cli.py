@@ -83,3 +83,17 @@ def test_sweep_axis_without_values_names_file_line(capsys, tmp_path):
     f.write_text('workload = "%s"\n\n[[axes]]\nname = "usd_per_kwh"\nvalues = []\n' % (ROOT / "examples/workloads/deepseek_v4_chat.toml"))
     assert main(["sweep", str(f)]) == 2
     assert "s.toml:3: axes[0]" in capsys.readouterr().err
+
+
+def test_sweep_on_dask_local_equals_the_local_csv(capsys):
+    pytest.importorskip("dask.distributed")
+    assert main(["sweep", POWER, "--format", "csv"]) == 0
+    here = capsys.readouterr().out
+    assert main(["sweep", POWER, "--format", "csv", "--dask", "local"]) == 0
+    assert capsys.readouterr().out == here
+
+
+def test_sweep_dask_address_must_be_local_or_a_scheduler(capsys):
+    pytest.importorskip("dask.distributed")
+    assert main(["sweep", POWER, "--dask", "my-cluster"]) == 2
+    assert "tcp://" in capsys.readouterr().err

@@ -127,3 +127,35 @@ def test_schemas_print(capsys):
     assert "Recommendation" in json.loads(capsys.readouterr().out)["title"]
     assert main(["recommend", "--schema-input"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "Workload"
+
+
+def test_unknown_region_is_exit_2_with_did_you_mean(capsys):
+    code = main(["recommend", str(CHAT), "--json", "--set", "datacenter.region=chna"])
+    err = capsys.readouterr().err
+    assert code == 2 and "china" in err and "Traceback" not in err
+
+
+def test_unknown_price_tier_is_exit_2_with_did_you_mean(capsys):
+    code = main(["recommend", str(CHAT), "--json", "--set", "procurement.price_tier=neocloud"])
+    err = capsys.readouterr().err
+    assert code == 2 and "neocloud_tco" in err
+
+
+def test_stale_prices_warn_on_stderr_and_in_json(capsys, monkeypatch):
+    monkeypatch.setenv("ADVISOR_TODAY", "2031-01-01")
+    code, doc, err = run_json(capsys, CHAT)
+    assert code == 0 and doc["warnings"]
+    assert all(f"advisor: warning: {w}" in err for w in doc["warnings"])
+
+
+def test_keep_inefficient_ranks_what_is_otherwise_excluded(capsys):
+    _, doc, _ = run_json(capsys, CHAT)
+    out = {e["system"] for e in doc["excluded"] if e["constraint"] == "inefficient"}
+    assert out
+    _, kept, _ = run_json(capsys, CHAT, "--keep-inefficient")
+    assert out <= {sid for o in kept["options"] for sid in o["systems"]}
+    assert not [e for e in kept["excluded"] if e["constraint"] == "inefficient"]
+    for o in kept["options"]:
+        for key in ("p_lowest_cost", "tied", "ranking_reason", "usd_per_mtok_output", "usd_per_mtok_input",
+                    "usd_per_mtok_output_all_in"):
+            assert key in o
