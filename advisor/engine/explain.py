@@ -129,7 +129,9 @@ def explain_option(ctx: Context, mode: str, label: str, plans: list[ClassPlan], 
         *[f"class '{p.traffic_class}': {p.concurrent_users:g} users on {p.replicas} x {p.point.gpus_per_replica}-GPU replicas of "
           f"{p.point.system} at batch {p.point.batch}, {p.point.precision}, spec {p.point.spec_decode}: "
           f"{p.point.tok_s_per_user:.1f} tok/s/user, {p.point.total_tok_s_per_gpu:,.0f} tok/s/GPU, TTFT {p.point.ttft_s:.2f} s, "
-          f"headroom {p.headroom_pct:.0f}%" for p in plans],
+          f"headroom {p.headroom_pct:.0f}% (target {wl.procurement.headroom_target:.0%})"
+          + (f", {p.spare_replicas} spare replica{'s' if p.spare_replicas != 1 else ''} (N+{p.spare_replicas})"
+             if p.spare_replicas else "") for p in plans],
         f"cost: ${b.annual_total_usd / 1e6:,.2f}M/year = ${usd_per_mtok:.3f}/Mtok at {ctx.fin.utilisation:.0%} utilisation "
         f"(capital {b.annual_capital_usd / 1e6:,.2f}M, power {b.annual_power_usd / 1e6:,.2f}M, "
         f"hosting {b.annual_hosting_usd / 1e6:,.2f}M, maintenance {b.annual_maintenance_usd / 1e6:,.2f}M, "
