@@ -69,7 +69,8 @@ def reason(this: Facts, above: Facts, weights: Weights) -> str:
         (bad if d_racks > 0 else good).append(f"{abs(d_racks)} rack{'s' if abs(d_racks) != 1 else ''} "
                                               f"{'more' if d_racks > 0 else 'fewer'}")
     if not bad:
-        bad.append(f"a score {above.score - this.score:.1f} lower" if above.score > this.score else "an equal score")
+        bad.append(f"a score {above.score - this.score:.1f} lower" if above.score > this.score
+                   else "an equal score (listed after it by $/Mtok, then id)")
     if good:
         return f"{_join(good)}, but {_join(bad)}"
     return _join(bad)

@@ -47,7 +47,10 @@ def to_table(rec: Recommendation, *, explain: int = 3, tty: bool | None = None) 
         for c in wl["classes"]
     )
     users = wl["demand"].get("concurrent_users") or f"{wl['demand'].get('requests_per_s')} req/s"
-    title = f"{wl['name']}: {classes}; {users} concurrent users; hall {wl['datacenter']['cooling']}, {wl['datacenter']['max_rack_kw']:g} kW racks"
+    demand = f"{users} concurrent users"
+    if rec.objective == "users":  # budget mode: the budget sizes each option
+        demand = f"most concurrent users within ${wl['procurement']['budget_usd']:,.0f} ({wl['procurement']['budget_basis']})"
+    title = f"{wl['name']}: {classes}; {demand}; hall {wl['datacenter']['cooling']}, {wl['datacenter']['max_rack_kw']:g} kW racks"
     out = []
     if rec.options:
         out.append(render_table([c for c, _ in OPTION_COLUMNS], [_row(o) for o in rec.options], title=title,

@@ -159,3 +159,12 @@ def test_keep_inefficient_ranks_what_is_otherwise_excluded(capsys):
         for key in ("p_lowest_cost", "tied", "ranking_reason", "usd_per_mtok_output", "usd_per_mtok_input",
                     "usd_per_mtok_output_all_in"):
             assert key in o
+
+
+def test_budget_mode_from_the_command_line(capsys):
+    code, doc, _ = run_json(capsys, CHAT, "--set", "objective.maximise=users", "--set", "procurement.budget_usd=5e6")
+    assert code == 0 and doc["objective"] == "users"
+    users = [o["max_concurrent_users"] for o in doc["options"]]
+    assert users == sorted(users, reverse=True) and users[0] > 1
+    code = main(["recommend", str(CHAT), "--set", "objective.maximise=users"])
+    assert code == 2 and "budget_usd" in capsys.readouterr().err
