@@ -128,11 +128,13 @@ def explain_option(ctx: Context, mode: str, label: str, plans: list[ClassPlan], 
         f"{mode} {label}: {gpus} accelerators in {racks} racks, {all_in_kw / 1000:.2f} MW all-in ({', '.join(sorted(cooling))} cooled)",
         *[f"class '{p.traffic_class}': {p.concurrent_users:g} users on {p.replicas} x {p.point.gpus_per_replica}-GPU replicas of "
           f"{p.point.system} at batch {p.point.batch}, {p.point.precision}, spec {p.point.spec_decode}: "
-          f"{p.point.tok_s_per_user:.1f} tok/s/user, {p.point.total_tok_s_per_gpu:,.0f} tok/s/GPU, TTFT {p.point.ttft_s:.2f} s, "
+          f"{p.point.tok_s_per_user:.1f} output tok/s/user, {p.point.total_tok_s_per_gpu:,.0f} total "
+          f"({p.point.output_tok_s_per_gpu:,.0f} output) tok/s/GPU, TTFT {p.point.ttft_s:.2f} s, "
           f"headroom {p.headroom_pct:.0f}% (target {wl.procurement.headroom_target:.0%})"
           + (f", {p.spare_replicas} spare replica{'s' if p.spare_replicas != 1 else ''} (N+{p.spare_replicas})"
              if p.spare_replicas else "") for p in plans],
-        f"cost: ${b.annual_total_usd / 1e6:,.2f}M/year = ${usd_per_mtok:.3f}/Mtok at {ctx.fin.utilisation:.0%} utilisation "
+        f"cost: ${b.annual_total_usd / 1e6:,.2f}M/year = ${usd_per_mtok:.3f}/Mtok (input + output tokens) at "
+        f"{ctx.fin.utilisation:.0%} utilisation "
         f"(capital {b.annual_capital_usd / 1e6:,.2f}M, power {b.annual_power_usd / 1e6:,.2f}M, "
         f"hosting {b.annual_hosting_usd / 1e6:,.2f}M, maintenance {b.annual_maintenance_usd / 1e6:,.2f}M, "
         f"rental {b.annual_rental_usd / 1e6:,.2f}M)",
@@ -140,5 +142,6 @@ def explain_option(ctx: Context, mode: str, label: str, plans: list[ClassPlan], 
         *rack_note,
     ]
     if owned and any(needs_retrofit(s, dc.cooling) for s in systems.values()):
-        explanation.append("includes a liquid-cooling retrofit of the air hall (catalog default $/kW)")
+        explanation.append("includes a liquid-cooling retrofit of the air hall (catalog default $/kW), in the option's cost "
+                           "and in its operating points' $/GPU-hour and $/Mtok alike")
     return "; ".join(binds + rack_note), explanation
