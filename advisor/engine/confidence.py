@@ -69,7 +69,7 @@ class Part:
 
 
 @dataclass(frozen=True)
-class Problem:
+class Inputs:
     """Everything a chunk of draws needs, as plain arrays (picklable for a cluster)."""
 
     usd_per_mtok: np.ndarray  # (O,)
@@ -85,7 +85,7 @@ class Problem:
     utilisation: float
 
 
-def problem(usd_per_mtok: Sequence[float], parts: Sequence[Part], utilisation: float) -> Problem:
+def inputs(usd_per_mtok: Sequence[float], parts: Sequence[Part], utilisation: float) -> Inputs:
     errs: dict[tuple[str, str], int] = {}
     ecos: dict[tuple[str, str], int] = {}
     prices: dict[tuple[str, str], int] = {}
@@ -96,7 +96,7 @@ def problem(usd_per_mtok: Sequence[float], parts: Sequence[Part], utilisation: f
         sig[k] = max(sig.get(k, 0.0), sigma_from_band(p.band_pct))
         eco_of[k] = ecos.setdefault((p.ecosystem, p.model), len(ecos))
         prices.setdefault(p.price_key, len(prices))
-    return Problem(
+    return Inputs(
         usd_per_mtok=np.asarray(usd_per_mtok, dtype=float),
         weight=np.array([p.weight for p in parts], dtype=float),
         price_share=np.array([p.price_share for p in parts], dtype=float),
@@ -111,7 +111,7 @@ def problem(usd_per_mtok: Sequence[float], parts: Sequence[Part], utilisation: f
     )
 
 
-def chunk_draws(pb: Problem, seed: np.random.SeedSequence, n: int) -> np.ndarray:
+def chunk_draws(pb: Inputs, seed: np.random.SeedSequence, n: int) -> np.ndarray:
     """(n, O) $/Mtok draws: vectorised over draws and cost pieces."""
     rng = np.random.default_rng(seed)
     K, Q, O = pb.sigma.size, pb.price_sigma.size, pb.usd_per_mtok.size
@@ -129,14 +129,14 @@ def chunk_draws(pb: Problem, seed: np.random.SeedSequence, n: int) -> np.ndarray
     return out
 
 
-def _run_chunk(job: tuple[Problem, np.random.SeedSequence, int]) -> np.ndarray:
+def _run_chunk(job: tuple[Inputs, np.random.SeedSequence, int]) -> np.ndarray:
     return chunk_draws(*job)
 
 
 def draws(usd_per_mtok: Sequence[float], parts: Sequence[Part], *, utilisation: float, n_draws: int = DRAWS,
           seed: int = SEED, client: Any = None) -> np.ndarray:
     """(n_draws, O) $/Mtok draws, identical for one seed whether run here or on `client`."""
-    pb = problem(usd_per_mtok, parts, utilisation)
+    pb = inputs(usd_per_mtok, parts, utilisation)
     if pb.usd_per_mtok.size == 0:
         return np.zeros((n_draws, 0))
     sizes = [min(CHUNK, n_draws - i) for i in range(0, n_draws, CHUNK)]

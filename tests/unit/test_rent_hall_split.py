@@ -78,3 +78,18 @@ def test_site_power_binds_owned_only(catalog, fac):
     rented = [o for o in rec.options if o.procurement == "rent"]
     assert rented and rented[0].all_in_mw > 0.001  # its power still counts for reporting
     assert rented[0].tok_s_per_mw > 0
+
+
+def test_sweep_splits_the_hall_the_same_way(catalog, fac):
+    from advisor import api
+
+    wl = {
+        "classes": [{"name": "chat", "model": "llama_3_3_70b", "isl": 1024, "osl": 256, "min_tok_s_per_user": 10}],
+        "demand": {"concurrent_users": 500},
+        "datacenter": {"cooling": "air"},
+        "procurement": {"mode": "both", "systems": ["nvidia_gb200_nvl72_rack", "amd_mi355x_8x", "nvidia_hgx_h100"],
+                        "days_since_release": 400},
+    }
+    res = api.sweep(catalog, {"workload": wl, "axes": [{"name": "usd_per_kwh", "values": [0.1]}]}, fac=fac)
+    assert {"rent:nvidia_gb200_nvl72_rack", "rent:amd_mi355x_8x", "buy:nvidia_hgx_h100"} <= set(res.options)
+    assert "buy:nvidia_gb200_nvl72_rack" not in res.options and "buy:amd_mi355x_8x" not in res.options
