@@ -1,4 +1,4 @@
-"""Sweep electricity price x GPU price from Python; print where the winner changes; save the CSV atomically.
+"""Sweep electricity price x GPU price from Python; print where the lowest-cost option changes; save the CSV atomically.
 
     python examples/sweep_power_price.py [OUT.csv]
 """

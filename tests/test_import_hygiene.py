@@ -83,6 +83,21 @@ def test_import_api_loads_no_textual(subprocess_env):
     assert "textual" not in _loaded("import advisor.api", subprocess_env)
 
 
+def test_the_core_imports_neither_dask_nor_ray(subprocess_env):
+    code = ("import advisor.api, advisor.api.sweeps, advisor.api.recommendations, advisor.engine.confidence, "
+            "advisor.engine.distribute, advisor.engine.sweep\nimport sys\n"
+            "print('LOADED', ' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'ray'))))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=subprocess_env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "LOADED", result.stdout
+    # and no module of the package names them at import level (only api.sweeps.dask_client, inside the function)
+    for path in (ROOT / "advisor").rglob("*.py"):
+        for line in path.read_text().splitlines():
+            if line.startswith(("import ", "from ")):
+                assert not any(w in line.split() for w in ("dask", "dask.distributed", "distributed", "ray")), (path, line)
+
+
 def test_help_loads_no_textual_numpy_or_pydantic(subprocess_env):
     code = (
         "import contextlib, io, runpy, sys\n"

@@ -21,7 +21,7 @@ _EXPORTS = {
     "advisor.api.loading": ("Loaded", "load_catalog", "load_fleets", "load_sweep", "load_workload", "read_fleets",
                             "read_sweep", "read_workload", "workload_from_dict"),
     "advisor.api.recommendations": ("recommend", "recommendation_schema", "workload_schema"),
-    "advisor.api.sweeps": ("check_sweep_size", "merge_sweeps", "sweep", "sweep_chunks", "sweep_schema"),
+    "advisor.api.sweeps": ("check_sweep_size", "dask_client", "merge_sweeps", "sweep", "sweep_chunks", "sweep_schema"),
 }
 _MODULES = {*_EXPORTS, "advisor.api.context", "advisor.api.ids"}
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         workload_from_dict,
     )
     from advisor.api.recommendations import recommend, recommendation_schema, workload_schema
-    from advisor.api.sweeps import check_sweep_size, merge_sweeps, sweep, sweep_chunks, sweep_schema
+    from advisor.api.sweeps import check_sweep_size, dask_client, merge_sweeps, sweep, sweep_chunks, sweep_schema
 
 
 def __getattr__(name: str) -> Any:

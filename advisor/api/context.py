@@ -6,10 +6,12 @@ sweep file) sets it, "catalog defaults" otherwise; never a guess between the two
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from advisor.domain import Catalog
+from advisor.domain import Catalog, System
+from advisor.engine import pricing
+from advisor.engine.build import today
 from advisor.domain.results import Assumption
 from advisor.domain.workload import Workload
 from advisor.engine.context import Context
@@ -57,6 +59,26 @@ def job_context(catalog: Catalog, wl: Workload, fac: Factors) -> Context:
     """The engine's context for a workload: its finance inputs and the hall it runs in."""
     return Context(catalog=catalog, workload=wl, factors=fac, fin=finance(catalog, workload_overrides(wl)),
                    hall=wl.datacenter.cooling)
+
+
+def stale_price_warnings(ctx: Context, used: Sequence[tuple[System, str]]) -> list[str]:
+    """One warning per catalog price in `used` ((system, buy | rent) pairs) older than 12 months by its as_of.
+
+    Prices the workload gives (procurement.usd_per_gpu[_hour]) are the user's own and never warned about.
+    """
+    pr, out, seen = ctx.workload.procurement, [], set()
+    now = today()
+    for s, mode in used:
+        given = pr.usd_per_gpu if mode == "buy" else pr.usd_per_gpu_hour
+        if s.id in given or s.accelerator in given:
+            continue
+        p = pricing.price_point(ctx.catalog, s, mode, ctx.fin.price_tier)
+        if p is None or p.id in seen or not pricing.stale(p, now):
+            continue
+        seen.add(p.id)
+        out.append(f"price {p.id} ({p.tier}, as of {p.as_of}) used for {s.id} ({mode}) is more than 12 months old "
+                   f"(today {now.isoformat()}); check it or give procurement.{'usd_per_gpu' if mode == 'buy' else 'usd_per_gpu_hour'}")
+    return out
 
 
 def assumptions(ctx: Context, days: Mapping[str, float | None] | None = None) -> list[Assumption]:

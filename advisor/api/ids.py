@@ -72,10 +72,39 @@ def _system_problems(catalog: Catalog, wl: Workload, origin: str | None, text: s
             yield Problem(origin, f"{prefix}procurement.systems[{k}]", unknown(catalog, SYSTEM, sid), line)
 
 
+def rental_tiers(catalog: Catalog) -> list[str]:
+    """Every tier of an hourly price in the catalog (what procurement.price_tier may name)."""
+    return sorted({p.tier for p in catalog.prices.values() if p.unit == "per_gpu_hour"})
+
+
+def regions(catalog: Catalog) -> list[str]:
+    """Regions a workload may name: the catalog defaults' list and every region a system is sold or blocked in."""
+    out = {r.lower() for r in catalog.defaults.regions}
+    for s in catalog.systems.values():
+        out |= {r.lower() for r in (*s.regions, *s.excluded_regions)}
+    return sorted(out)
+
+
+def _choice_problems(catalog: Catalog, wl: Workload, origin: str | None, text: str, prefix: str) -> Iterable[Problem]:
+    """datacenter.region and procurement.price_tier name a known region / a rental tier of the catalog's prices."""
+    loc = Locator(text) if text else None
+    checks = [("datacenter", "region", wl.datacenter.region, regions(catalog), "region"),
+              ("procurement", "price_tier", wl.procurement.price_tier, rental_tiers(catalog), "rental price tier")]
+    for table, key, value, choices, kind in checks:
+        if value is None or value.lower() in choices:
+            continue
+        line = None
+        if loc is not None:
+            line = loc.key_line(table, None, (key,)) if not prefix else loc.top_level_line(prefix.rstrip("."))
+        yield Problem(origin, f"{prefix}{table}.{key}",
+                      f"no {kind} {echo(value)}.{did_you_mean(value, choices, n=3)} (known: {', '.join(choices)})", line)
+
+
 def check_workload(catalog: Catalog, doc: Loaded[Workload]) -> None:
-    """Every class model and procurement system of a workload names a catalog entry, else InputError."""
+    """Every class model, procurement system, region and price tier of a workload names a catalog entry, else InputError."""
     wl = doc.value
-    _raise([*_class_problems(catalog, wl, doc.origin, doc.text, ""), *_system_problems(catalog, wl, doc.origin, doc.text, "")])
+    _raise([*_class_problems(catalog, wl, doc.origin, doc.text, ""), *_system_problems(catalog, wl, doc.origin, doc.text, ""),
+            *_choice_problems(catalog, wl, doc.origin, doc.text, "")])
 
 
 def fleet_problems(catalog: Catalog, ff: FleetsFile, origin: str | None, text: str) -> list[Problem]:
@@ -89,6 +118,7 @@ def fleet_problems(catalog: Catalog, ff: FleetsFile, origin: str | None, text: s
                 problems.append(Problem(origin, f"fleets[{i}].members[{j}].system",
                                         f"fleet {echo(f.name)}: {unknown(catalog, SYSTEM, m.system)}", line))
     problems += _class_problems(catalog, ff.workload, origin, text, "workload.")
+    problems += _choice_problems(catalog, ff.workload, origin, text, "workload.")
     return problems
 
 
@@ -121,5 +151,6 @@ def check_sweep(catalog: Catalog, doc: Loaded[SweepFile]) -> SweepFile:
     else:
         problems += _class_problems(catalog, sw.base_workload, doc.origin, doc.text, "workload.")
         problems += _system_problems(catalog, sw.base_workload, doc.origin, doc.text, "workload.")
+        problems += _choice_problems(catalog, sw.base_workload, doc.origin, doc.text, "workload.")
     _raise(problems)
     return sw.model_copy(update={"axes": axes}) if axes != list(sw.axes) else sw

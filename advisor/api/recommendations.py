@@ -11,8 +11,10 @@ import advisor.api.ids as ids
 from advisor.api.calibration import factors
 from advisor.api.loading import Loaded, as_workload
 from advisor.domain import Catalog
-from advisor.domain.results import Recommendation
+from advisor.domain import System
+from advisor.domain.results import Option, Recommendation
 from advisor.domain.workload import Workload
+from advisor.engine import confidence
 from advisor.engine import recommend as rec
 from advisor.engine.build import grid_for
 from advisor.engine.constraints import prefilter
@@ -20,11 +22,16 @@ from advisor.engine.factors import Factors
 
 
 def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Path | dict[str, Any], *, top: int | None = None,
-              fac: Factors | None = None) -> Recommendation:
+              fac: Factors | None = None, keep_inefficient: bool = False, client: Any = None,
+              n_draws: int = confidence.DRAWS) -> Recommendation:
     """Rank sized, costed options for a workload; returns domain.results.Recommendation.
 
     `workload`: a Workload, a Loaded one (from read_workload: unknown ids then name file and line),
     a path or a dict. Never raises for infeasibility: an empty `options` list comes with every exclusion.
+    `keep_inefficient`: rank options needing over 10x the GPUs of the best one, or stuck at batch 1.
+    `client`: run the Monte Carlo behind p_lowest_cost on a cluster (e.g. a dask.distributed Client;
+    anything with .map/.gather): same answer as without. `n_draws`: Monte Carlo draws (default 4,000).
+    Budget mode: [objective] maximise = "users" with procurement.budget_usd.
     """
     doc = as_workload(workload)
     ids.check_workload(catalog, doc)
@@ -40,15 +47,22 @@ def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Pa
             grids[tc.name] = grid_for(catalog, kept, catalog.model(tc.model), fac, isl=tc.isl, osl=tc.osl,
                                       precision=tc.precision, spec_decode=tc.spec_decode,
                                       days_since_release=pr.days_since_release)
-        options, more = rec.recommend(ctx, kept, grids, top=top)
+        ranked = rec.recommend(ctx, kept, grids, top=top, keep_inefficient=keep_inefficient, client=client,
+                               n_draws=n_draws)
     else:
-        options, more = [], []
+        ranked = rec.Ranked([], [])
     days = {tc.name: grids[tc.name][1] if tc.name in grids else None for tc in wl.classes}
     return Recommendation(
-        workload=wl.model_dump(mode="json"), assumptions=context.assumptions(ctx, days), options=options,
-        excluded=sorted(excluded + more, key=lambda e: (e.constraint, e.system, e.procurement)),
-        catalog=list(catalog.layers), calibration=dict(fac.summary),
+        workload=wl.model_dump(mode="json"), assumptions=context.assumptions(ctx, days), options=ranked.options,
+        excluded=sorted(excluded + ranked.excluded, key=lambda e: (e.constraint, e.system, e.procurement)),
+        catalog=list(catalog.layers), calibration=dict(fac.summary), objective=wl.objective.maximise,
+        lowest_cost=ranked.lowest_cost, best_score=ranked.best_score, monte_carlo=ranked.monte_carlo,
+        warnings=context.stale_price_warnings(ctx, [(s, m) for o in ranked.options for s, m in _members(catalog, o)]),
     )
+
+
+def _members(catalog: Catalog, o: Option) -> list[tuple[System, str]]:
+    return [(catalog.systems[sid], o.procurement) for sid in o.systems]
 
 
 def recommendation_schema() -> dict[str, Any]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -55,13 +56,15 @@ def check_sweep_size(sw: SweepInput, *, max_scenarios: int | None = None, force:
 
 def sweep(catalog: Catalog, sweep_obj: SweepInput, *, progress: Callable[[int, int], None] | None = None,
           workers: int | None = None, max_scenarios: int | None = None, force: bool = False,
-          fac: Factors | None = None) -> SweepResult:
+          fac: Factors | None = None, client: Any = None) -> SweepResult:
     """Every scenario of the sweep's axes x every option; returns domain.results_fleet.SweepResult.
 
     Options: each system of the catalog (or procurement.systems) x buy/rent, each serving the
     whole workload on its own (no mixed fleets), or the fleets of a fleets file. Grids are
     evaluated in a thread pool of `workers` (default: all cores); `progress(done, total)` is
-    called as grids finish. isl/osl axes set every class's lengths.
+    called as grids finish. isl/osl axes set every class's lengths. `client`: evaluate the grids
+    on a cluster (a dask.distributed Client, see dask_client(); anything with .map/.gather), one
+    task per grid: the result equals the local run.
     """
     doc = as_sweep(sweep_obj)
     check_sweep_size(doc, max_scenarios=max_scenarios, force=force)
@@ -76,7 +79,25 @@ def sweep(catalog: Catalog, sweep_obj: SweepInput, *, progress: Callable[[int, i
         cands = [ids.system(catalog, s) for s in pr.systems] if pr.systems else list(catalog.systems.values())
         systems, _ = prefilter(ctx, cands)
     assumptions = [a.model_dump(mode="json") for a in context.assumptions(ctx)]
-    return sweep_engine.run(ctx, sw, systems, assumptions=assumptions, progress=progress, workers=workers)
+    return sweep_engine.run(ctx, sw, systems, assumptions=assumptions, progress=progress, workers=workers, client=client)
+
+
+def dask_client(address: str) -> Any:
+    """A dask.distributed Client: "local" starts an in-process LocalCluster, else a scheduler address
+    (tcp://HOST:PORT). Needs the optional extra: pip install 'advisor[dask]'. Dask is imported here only."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--dask needs dask.distributed: pip install 'advisor[dask]'") from None
+    if address == "local":
+        return Client(LocalCluster(processes=False, n_workers=1, threads_per_worker=os.cpu_count() or 1,
+                                   dashboard_address=None))
+    if not address.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
+        raise UsageError(f"--dask takes 'local' or a scheduler address such as tcp://HOST:8786, not {address!r}")
+    try:
+        return Client(address, timeout=10)
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
 
 def sweep_chunks(sweep_obj: SweepInput, n_chunks: int) -> list[SweepFile]:

@@ -32,7 +32,7 @@ def register(sub) -> None:
     s = sub.add_parser(
         "sweep", help="sensitivity sweep: every scenario of the axes x every option",
         description="The full grid of scenarios (axes in SWEEP.toml) x options (system x buy/rent, or the fleets of "
-                    "a fleets file), each scenario's winner, and where the winner changes, in words.",
+                    "a fleets file), each scenario's lowest $/Mtok and best score, and where the lowest-cost option changes, in words.",
     )
     s.add_argument("sweep", metavar="SWEEP.toml", help="sweep file (see examples/sweeps/)")
     add_format_arg(s, ("csv", "json", "table"))
@@ -43,6 +43,9 @@ def register(sub) -> None:
     s.add_argument("--max-scenarios", type=int, metavar="N", help="refuse sweeps with more scenarios (default: the file's max_scenarios, 1,000,000)")
     s.add_argument("--force", action="store_true", help="run even beyond --max-scenarios")
     s.add_argument("--workers", type=int, metavar="N", help="worker threads for grid evaluations (default: all cores)")
+    s.add_argument("--dask", metavar="local|tcp://HOST:PORT",
+                   help="evaluate the grids on dask.distributed: 'local' (an in-process cluster) or a scheduler "
+                        "address (needs pip install 'advisor[dask]')")
     s.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a field of the sweep file before validation (repeatable)")
     add_catalog_args(s)
@@ -79,12 +82,15 @@ def run_sweep(args: argparse.Namespace) -> int:
     api.check_sweep_size(sw, max_scenarios=args.max_scenarios, force=args.force)
     catalog = load_catalog_from_args(args)
     progress = _progress_bar() if sys.stderr.isatty() else None
+    client = api.dask_client(args.dask) if args.dask else None
     try:
         res = api.sweep(catalog, sw, progress=progress, workers=args.workers,
-                              max_scenarios=args.max_scenarios, force=args.force)
+                              max_scenarios=args.max_scenarios, force=args.force, client=client)
     finally:
         if progress is not None:
             progress(None, None)
+        if client is not None:
+            client.close()
     if args.plot:
         axis = args.plot_axis or sw.value.plot_axis
         if axis is not None and axis not in res.axes:
@@ -97,7 +103,7 @@ def run_sweep(args: argparse.Namespace) -> int:
             emit_plot(render_sweep_plot, res, axis, data_on_stdout=True)
     else:
         emit(render_sweep(res, fmt, wide=args.wide))
-    if res.n_scenarios and not any(res.winners):
+    if res.n_scenarios and not any(res.lowest_cost):
         print("advisor: no option is feasible in any scenario (exit 3)", file=sys.stderr)
         return ExitCode.INFEASIBLE
     return ExitCode.OK

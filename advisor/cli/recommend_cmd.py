@@ -23,6 +23,8 @@ def register(sub) -> None:
     p.add_argument("--top", type=int, default=None, metavar="N", help="show only the best N options")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a workload field, e.g. --set datacenter.cooling=air (repeatable)")
+    p.add_argument("--keep-inefficient", action="store_true",
+                   help="rank options needing over 10x the GPUs of the best one, or stuck at batch 1 per replica")
     p.add_argument("--schema", action="store_true", help="print the JSON Schema of the output and exit")
     p.add_argument("--schema-input", action="store_true", help="print the JSON Schema of the workload file and exit")
     add_catalog_args(p)
@@ -42,14 +44,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--top must be at least 1")
     workload = api.read_workload(args.workload, sets=args.sets)
     catalog = load_catalog_from_args(args)
-    rec = api.recommend(catalog, workload, top=args.top)
+    rec = api.recommend(catalog, workload, top=args.top, keep_inefficient=args.keep_inefficient)
+    from advisor.cli.messages import error, warn
+
+    for warning in rec.warnings:  # also in the JSON `warnings`
+        warn(warning)
     from advisor.report.recommendation import RENDERERS, to_table
 
     fmt = resolve_format(args)
     emit(to_table(rec, wide=args.wide) if fmt == "table" else RENDERERS[fmt](rec))
     if not rec.options:
-        from advisor.cli.messages import error
-
         error(f"no option meets the constraints ({len(rec.excluded)} exclusions listed)")
         return ExitCode.INFEASIBLE
     return ExitCode.OK

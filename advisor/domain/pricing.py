@@ -61,3 +61,4 @@ class Defaults(Entry):
     spec_decode_acceptance: float = Field(gt=0, lt=1, allow_inf_nan=False, description="Default MTP acceptance rate of one drafted token.")
     kv_reserve_fraction: float = Field(ge=0, lt=0.5, allow_inf_nan=False, description="Share of the KV cache held back: paging fragmentation and the scheduler's free-block watermark.")
     runtime_reserve_gb: float = Field(default=4.0, ge=0, le=64, allow_inf_nan=False, description="Memory per accelerator the serving runtime holds besides weights and KV, GB: CUDA/HIP context, activations, CUDA graphs, communication buffers.")
+    regions: list[str] = Field(default_factory=lambda: ["global"], description="Regions a workload may name (datacenter.region); systems' own regions are accepted too.")

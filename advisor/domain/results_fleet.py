@@ -15,7 +15,9 @@ from pydantic import Field
 
 from advisor.domain.results import Assumption, Result
 
-FLEET_SCHEMA_VERSION = "1.0"
+FLEET_SCHEMA_VERSION = "2.0"
+"""2.0 (issue 12): sweep `winners`/`is_winner`/`winner_usd_per_mtok`/`runner_up` renamed `lowest_cost`/`is_lowest_cost`/
+`lowest_usd_per_mtok`/`second_lowest_cost`; `best_score` and `score` added; comparison gains `lowest_cost`."""
 
 
 class FleetClassRow(Result):
@@ -86,17 +88,20 @@ class FleetComparison(Result):
     baseline: str | None
     fleets: list[FleetRow]
     any_meets_demand: bool
+    lowest_cost: str | None = Field(default=None, description="The fleet meeting demand with the lowest $/Mtok.")
     assumptions: list[Assumption]
     catalog: list[str]
 
 
 @dataclass
 class SweepResult:
-    """A sweep: one row per scenario x option (columns), each scenario's winner, and a summary in words.
+    """A sweep: one row per scenario x option (columns), each scenario's lowest-$/Mtok and best-score options,
+    and a summary in words.
 
     `axes`: axis label -> the value of each scenario (len = n_scenarios).
     `rows`: column -> values (len = n_scenarios * n_options, scenario-major).
-    `winners`: option label of the cheapest feasible option per scenario ('' when none).
+    `lowest_cost` / `second_lowest_cost`: per scenario, the label of the cheapest / second cheapest feasible option
+    ('' when none); `best_score`: the feasible option with the best score (recommend's terms and weights).
     """
 
     name: str
@@ -104,18 +109,20 @@ class SweepResult:
     axis_units: dict[str, str]
     options: list[str]
     rows: dict[str, Any]  # column -> a sequence (numpy array in practice)
-    winners: Sequence[str]
+    lowest_cost: Sequence[str]
     summary: list[str]
     n_scenarios: int
     grid_evaluations: int
     seconds: float
     assumptions: list[dict[str, Any]] = field(default_factory=list)
+    second_lowest_cost: Sequence[str] = ()
+    best_score: Sequence[str] = ()
     schema_version: str = FLEET_SCHEMA_VERSION
     kind: str = "sweep"
 
     ROW_COLUMNS: tuple[str, ...] = (
         "scenario", "option", "system", "procurement", "feasible", "reason", "gpus", "capex_usd", "annual_total_usd",
-        "usd_per_mtok", "all_in_mw", "tok_s_per_user", "is_winner",
+        "usd_per_mtok", "all_in_mw", "tok_s_per_user", "score", "is_lowest_cost", "is_best_score",
     )
 
     def __len__(self) -> int:
@@ -135,9 +142,21 @@ class SweepResult:
             yield row
 
     def scenario_rows(self) -> Iterator[dict[str, Any]]:
-        """One dict per scenario: its axis values and the winner."""
+        """One dict per scenario: its axis values, the lowest and second lowest $/Mtok options and the best score."""
+        n_opt = len(self.options)
+        cost = self.rows.get("usd_per_mtok")
+        index = {lab: i for i, lab in enumerate(self.options)}
+
+        def usd(sc: int, label: str) -> Any:
+            return _py(cost[sc * n_opt + index[label]]) if label and cost is not None else None
+
         for sc in range(self.n_scenarios):
-            yield {"scenario": sc, **{a: _py(v[sc]) for a, v in self.axes.items()}, "winner": self.winners[sc]}
+            low = self.lowest_cost[sc]
+            second = self.second_lowest_cost[sc] if self.second_lowest_cost else ""
+            yield {"scenario": sc, **{a: _py(v[sc]) for a, v in self.axes.items()}, "lowest_cost": low,
+                   "lowest_usd_per_mtok": usd(sc, low), "second_lowest_cost": second,
+                   "second_lowest_usd_per_mtok": usd(sc, second),
+                   "best_score": self.best_score[sc] if self.best_score else ""}
 
     def to_dict(self, *, rows: bool = True) -> dict[str, Any]:
         return {

@@ -64,6 +64,22 @@ class Procurement(Strict):
     excluded_ecosystems: list[str] = Field(default_factory=list)
     systems: list[str] = Field(default_factory=list, description="Only consider these systems (empty = all).")
     days_since_release: Days | None = Field(default=None, description="Software maturity: days since the models' release (default: from today's date).")
+    spare_replicas: int | dict[str, int] = Field(default=0, description="Redundancy N+k: spare replicas per class (one integer for every class, or a table by class name).")
+    headroom_target: float = Field(default=0.2, ge=0, le=10, allow_inf_nan=False, description="Spare capacity above peak demand every class is sized for (fraction); the score's headroom term counts a shortfall below it.")
+    budget_basis: Literal["tco", "capex"] = Field(default="tco", description="What budget_usd caps: 'tco' = all cost over the horizon (buy and rent alike), 'capex' = the purchase (rent: rent over the horizon).")
+
+    def spares_for(self, traffic_class: str) -> int:
+        """Spare replicas (N+k) of one class."""
+        if isinstance(self.spare_replicas, int):
+            return self.spare_replicas
+        return self.spare_replicas.get(traffic_class, 0)
+
+    @model_validator(mode="after")
+    def _spares(self) -> "Procurement":
+        values = [self.spare_replicas] if isinstance(self.spare_replicas, int) else list(self.spare_replicas.values())
+        if any(v < 0 for v in values):
+            raise ValueError("spare_replicas must be >= 0")
+        return self
 
 
 class Weights(Strict):
@@ -76,6 +92,12 @@ class Weights(Strict):
     vendor_diversity: Weight = 0.05
 
 
+class Objective(Strict):
+    """What the ranking maximises: the weighted score (default), or concurrent users within procurement.budget_usd."""
+
+    maximise: Literal["score", "users"] = Field(default="score", description="'score': rank sized options by the weighted score; 'users': the most concurrent users each option serves within the budget at the SLOs.")
+
+
 class Workload(Strict):
     """A whole scenario: the file `advisor recommend` reads."""
 
@@ -86,6 +108,21 @@ class Workload(Strict):
     datacenter: Datacenter = Field(default_factory=Datacenter)
     procurement: Procurement = Field(default_factory=Procurement)
     weights: Weights = Field(default_factory=Weights)
+    objective: Objective = Field(default_factory=Objective)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _budget_demand(cls, data: object) -> object:
+        """[demand] is optional when maximising users within a budget: the budget sizes the fleet, so a
+        placeholder of one concurrent user stands in for the peak (shares still split the classes)."""
+        if not isinstance(data, dict):
+            return data
+        objective = data.get("objective")
+        if isinstance(objective, dict) and objective.get("maximise") == "users":
+            demand = data.get("demand")
+            if demand is None or (isinstance(demand, dict) and "concurrent_users" not in demand and "requests_per_s" not in demand):
+                data = {**data, "demand": {**(demand or {}), "concurrent_users": 1}}
+        return data
 
     @model_validator(mode="after")
     def _classes(self) -> Workload:
@@ -95,4 +132,10 @@ class Workload(Strict):
         total = sum(c.share for c in self.classes)
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"class shares must add up to 1 (they add up to {total:g})")
+        if self.objective.maximise == "users" and self.procurement.budget_usd is None:
+            raise ValueError("[objective] maximise = 'users' needs procurement.budget_usd")
+        if isinstance(self.procurement.spare_replicas, dict):
+            unknown = sorted(set(self.procurement.spare_replicas) - set(names))
+            if unknown:
+                raise ValueError(f"procurement.spare_replicas names no traffic class: {', '.join(unknown)} (classes: {', '.join(names)})")
         return self

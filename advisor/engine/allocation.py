@@ -16,14 +16,20 @@ from advisor.engine.pricing import littles_law_users
 from advisor.engine.select import Cell as GridCell
 
 
-def systems_per_rack(s: System, max_rack_kw: float) -> int:
-    return max(1, min(s.max_systems_per_rack, int(max_rack_kw // s.system_kw))) if s.kind != "pod" else 1
+def systems_per_rack(s: System, max_rack_kw: float, owned: bool = True) -> int:
+    """Systems a rack holds: the hall's rack kW limits owned ones; rented ones sit in the provider's racks."""
+    if s.kind == "pod":
+        return 1
+    if not owned:
+        return max(1, s.max_systems_per_rack)
+    return max(1, min(s.max_systems_per_rack, int(max_rack_kw // s.system_kw)))
 
 
-def racks_for(s: System, n_systems: int, max_rack_kw: float) -> int:
-    if s.kind == "pod":  # a pod spans racks by itself
+def racks_for(s: System, n_systems: int, max_rack_kw: float, owned: bool = True) -> int:
+    """Racks for n systems (a pod spans racks by itself: its kW over `max_rack_kw`, a rack-count estimate)."""
+    if s.kind == "pod":
         return n_systems * max(1, math.ceil(s.system_kw / max_rack_kw))
-    return math.ceil(n_systems / systems_per_rack(s, max_rack_kw))
+    return math.ceil(n_systems / systems_per_rack(s, max_rack_kw, owned))
 
 
 def class_users(wl: Workload, tc: TrafficClass, point: GridCell) -> float:

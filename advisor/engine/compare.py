@@ -17,7 +17,7 @@ from advisor.domain.results_fleet import FleetClassRow, FleetComparison, FleetRo
 from advisor.domain.workload import TrafficClass
 from advisor.engine import pricing, select
 from advisor.engine.allocation import Cell, allocate, class_users, racks_for
-from advisor.engine.constraints import Reason, over_site_power, prefilter
+from advisor.engine.constraints import OWNED, Reason, mode_reason, over_site_power
 from advisor.engine.context import ClassResult, Context, class_results
 from advisor.engine.explain import class_exclusion
 from advisor.engine.points import MODE_RANK
@@ -88,10 +88,10 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
         if mc.error:
             notes.append(f"cost: {mc.error}")
         member_costs.append((s, mc))
-    _, excluded = prefilter(ctx, list(sysobj.values()))
-    for e in excluded:
-        note = f"{e.constraint}: {e.system} {e.reason}"
-        if note not in notes:
+    for s, mc in member_costs:  # the hall binds owned members only
+        why = mode_reason(ctx, s, mc.procurement)
+        note = f"{why[0]}: {s.id} {why[1]}" if why else None
+        if note and note not in notes:
             notes.append(note)
     # per class, per system: the best cell (or why not)
     cells: dict[str, dict[str, Cell | None]] = {}
@@ -176,17 +176,20 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
     annual_tokens = pricing.annual_tokens(total_served_tps, fin.utilisation, hours)
     total_gpus = sum(gpus.values())
     # power, racks, cooling
-    it_kw = all_in_kw = 0.0
+    it_kw = all_in_kw = owned_kw = 0.0
     racks, cooling = 0, set[str]()
-    for sid, n in counts.items():
-        s = sysobj[sid]
+    for m in fleet.members:
+        s = sysobj[cat.system_or_accelerator(m.system).id]
         pue, cool = pricing.pue_for(s, ctx.hall, fin)
         cooling.add(cool)
-        it_kw += n * s.system_kw
-        all_in_kw += n * s.system_kw * pue
-        racks += racks_for(s, n, wl.datacenter.max_rack_kw)
-    if over_site_power(ctx, all_in_kw / 1000):
-        notes.append(f"{Reason.SITE_POWER}: {all_in_kw / 1000:.2f} MW all-in exceeds the site's {wl.datacenter.site_mw:g} MW")
+        it_kw += m.count * s.system_kw
+        all_in_kw += m.count * s.system_kw * pue
+        owned = (m.procurement or fleet.procurement) == OWNED
+        owned_kw += m.count * s.system_kw * pue if owned else 0.0
+        racks += racks_for(s, m.count, wl.datacenter.max_rack_kw, owned)
+    if over_site_power(ctx, owned_kw / 1000):
+        notes.append(f"{Reason.SITE_POWER}: {owned_kw / 1000:.2f} MW all-in of owned systems exceeds the site's "
+                     f"{wl.datacenter.site_mw:g} MW")
     vendor: dict[str, int] = {}
     eco: dict[str, int] = {}
     for sid, g in gpus.items():
@@ -252,10 +255,17 @@ def with_baseline(rows: list[FleetRow], baseline: str | None) -> list[FleetRow]:
     return out
 
 
+def _lowest_cost(rows: list[FleetRow]) -> str | None:
+    """The fleet meeting demand with the lowest $/Mtok (compare ranks nothing by score)."""
+    priced = [(r.usd_per_mtok, r.name) for r in rows if r.demand_met and r.usd_per_mtok is not None]
+    return min(priced)[1] if priced else None
+
+
 def compare(ctx: Context, ff: FleetsFile, systems: list[System], grids: dict[str, Any], assumptions: list[Any], layers: list[str]) -> FleetComparison:
     fc = FleetContext(ctx=ctx, systems=systems, results=class_results(ctx, grids))
     rows = with_baseline([evaluate_fleet(fc, f) for f in ff.fleets], ff.baseline)
     return FleetComparison(
         name=ff.name, workload=ff.workload.model_dump(mode="json"), baseline=ff.baseline, fleets=rows,
         any_meets_demand=any(r.demand_met for r in rows), assumptions=assumptions, catalog=layers,
+        lowest_cost=_lowest_cost(rows),
     )

@@ -36,6 +36,7 @@ class Reason(str, Enum):
     SITE_POWER = "site_power"
     BUDGET = "budget"
     DEMAND_NOT_MET = "demand_not_met"
+    INEFFICIENT = "inefficient"
 
     def __str__(self) -> str:
         return self.value
@@ -52,8 +53,12 @@ def _norm(xs: list[str]) -> set[str]:
     return {x.lower() for x in xs}
 
 
+OWNED = "buy"
+"""The procurement mode the buyer's own hall binds: cooling, rack kW, site MW and retrofit apply to owned systems only."""
+
+
 def static_reason(ctx: Context, s: System) -> tuple[Reason, str] | None:
-    """The first constraint that needs no throughput (region, vendor, ecosystem, cooling, rack power) s breaks."""
+    """The first constraint that binds every procurement mode (region, vendor, ecosystem) s breaks."""
     wl, cat = ctx.workload, ctx.catalog
     dc, pr = wl.datacenter, wl.procurement
     acc = cat.accelerator(s.accelerator)
@@ -69,6 +74,15 @@ def static_reason(ctx: Context, s: System) -> tuple[Reason, str] | None:
         return Reason.ECOSYSTEM, f"ecosystem {eco} is not in allowed_ecosystems"
     if eco in _norm(pr.excluded_ecosystems):
         return Reason.ECOSYSTEM, f"ecosystem {eco} is excluded"
+    return None
+
+
+def hall_reason(ctx: Context, s: System) -> tuple[Reason, str] | None:
+    """The first constraint of the buyer's own hall (cooling, rack power) an OWNED s breaks.
+
+    Rented or cloud capacity runs in the provider's hall: none of these apply to it.
+    """
+    dc = ctx.workload.datacenter
     if needs_retrofit(s, dc.cooling) and not dc.allow_liquid_retrofit:
         return Reason.COOLING, f"liquid cooling required ({s.rack_kw:.0f} kW/rack), hall is air-only"
     if s.cooling == "air" and dc.cooling == "liquid":
@@ -78,16 +92,34 @@ def static_reason(ctx: Context, s: System) -> tuple[Reason, str] | None:
     return None
 
 
+def mode_reason(ctx: Context, s: System, mode: str) -> tuple[Reason, str] | None:
+    """The first constraint needing no throughput that s, had by `mode`, breaks (hall ones only when owned)."""
+    return static_reason(ctx, s) or (hall_reason(ctx, s) if mode == OWNED else None)
+
+
+def open_modes(ctx: Context, s: System) -> list[str]:
+    """The modes of `modes_for` that no constraint needing no throughput removes."""
+    return [m for m in modes_for(ctx, s) if mode_reason(ctx, s, m) is None]
+
+
 def prefilter(ctx: Context, systems: list[System]) -> tuple[list[System], list[Exclusion]]:
-    """Systems that pass every constraint needing no throughput, and an Exclusion per mode for the rest."""
+    """Systems with at least one mode that passes every constraint needing no throughput, and an Exclusion per
+    (system, mode) that does not (a rented system is not excluded for the buyer's hall)."""
     keep, out = [], []
     for s in systems:
-        why = static_reason(ctx, s)
-        if why is None:
-            keep.append(s)
+        modes = modes_for(ctx, s)
+        shut = [(m, why) for m in modes if (why := mode_reason(ctx, s, m)) is not None]
+        if not modes:  # can not be had at all: recommend reports `procurement` unless another reason binds
+            why = static_reason(ctx, s)
+            if why is None:
+                keep.append(s)
+            else:
+                out.append(Exclusion(system=s.id, procurement=ctx.workload.procurement.mode, constraint=why[0].value,
+                                     reason=why[1]))
             continue
-        for mode in modes_for(ctx, s) or [ctx.workload.procurement.mode]:
-            out.append(Exclusion(system=s.id, procurement=mode, constraint=why[0].value, reason=why[1]))
+        out += [Exclusion(system=s.id, procurement=m, constraint=why[0].value, reason=why[1]) for m, why in shut]
+        if len(shut) < len(modes):
+            keep.append(s)
     return keep, out
 
 
@@ -99,25 +131,58 @@ def procurement_exclusion(ctx: Context, s: System) -> Exclusion | None:
                      reason=f"can only be had by {' or '.join(s.procurement)}")
 
 
-def over_site_power(ctx: Context, all_in_mw: Any) -> Any:
-    """True where the all-in draw exceeds datacenter.site_mw (broadcasts; False without a site limit)."""
+def over_site_power(ctx: Context, all_in_mw: Any, owned: Any = True) -> Any:
+    """True where an owned fleet's all-in draw exceeds datacenter.site_mw (broadcasts; False without a site
+    limit, and for rented capacity, which the site does not power)."""
     site = ctx.workload.datacenter.site_mw
-    return np.asarray(all_in_mw) > site if site is not None else np.zeros(np.shape(all_in_mw), dtype=bool)
+    if site is None:
+        return np.zeros(np.broadcast_shapes(np.shape(all_in_mw), np.shape(owned)), dtype=bool)
+    return (np.asarray(all_in_mw) > site) & np.asarray(owned, dtype=bool)
 
 
-def budget_spend(ctx: Context, buy: Any, capex_usd: Any, annual_rental_usd: Any) -> np.ndarray:
-    """What the budget is compared with: capex when buying, rent over the horizon when renting (broadcasts)."""
-    return np.where(buy, capex_usd, np.asarray(annual_rental_usd) * ctx.fin.years)
+def budget_spend(ctx: Context, buy: Any, capex_usd: Any, annual_total_usd: Any) -> np.ndarray:
+    """What procurement.budget_usd is compared with (broadcasts).
+
+    budget_basis "tco" (default): all cost over the horizon, buy and rent alike (annual total x years);
+    "capex": the purchase when buying, rent over the horizon when renting.
+    """
+    horizon = np.asarray(annual_total_usd, dtype=float) * ctx.fin.years
+    if ctx.workload.procurement.budget_basis == "tco":
+        return horizon
+    return np.where(buy, capex_usd, horizon)
 
 
-def over_budget(ctx: Context, buy: Any, capex_usd: Any, annual_rental_usd: Any) -> Any:
+def budget_words(ctx: Context, buy: bool) -> str:
+    """What the budget caps, in words (for messages)."""
+    if ctx.workload.procurement.budget_basis == "tco":
+        return f"all cost over {ctx.fin.years:g} years"
+    return "capex" if buy else f"rent over {ctx.fin.years:g} years"
+
+
+def over_budget(ctx: Context, buy: Any, capex_usd: Any, annual_total_usd: Any) -> Any:
     budget = ctx.workload.procurement.budget_usd
-    spend = budget_spend(ctx, buy, capex_usd, annual_rental_usd)
+    spend = budget_spend(ctx, buy, capex_usd, annual_total_usd)
     return spend > budget if budget is not None else np.zeros(np.shape(spend), dtype=bool)
 
 
+INEFFICIENT_GPU_RATIO = 10.0
+"""An option needing more than this many times the GPUs of the best feasible one is `inefficient`."""
+
+
+def inefficiency(gpus: int, best_gpus: int, batch_one_replicas: int) -> str | None:
+    """Why an option is inefficient, or None: more than INEFFICIENT_GPU_RATIO x the GPUs of the best feasible
+    option, or a class stuck at batch 1 per replica on more than one replica (`batch_one_replicas`)."""
+    if batch_one_replicas > 1:
+        return (f"stuck at batch 1 per replica: {batch_one_replicas} replicas of one user each "
+                "(use --keep-inefficient to rank it anyway)")
+    if best_gpus > 0 and gpus > INEFFICIENT_GPU_RATIO * best_gpus:
+        return (f"needs {gpus:,} GPUs, {gpus / best_gpus:.0f}x the {best_gpus:,} of the best feasible option "
+                "(use --keep-inefficient to rank it anyway)")
+    return None
+
+
 SWEEP_REASONS: tuple[Reason, ...] = (Reason.NONE, Reason.SLO, Reason.PRICE, Reason.SITE_POWER, Reason.BUDGET,
-                                     Reason.DEMAND_NOT_MET)
+                                     Reason.DEMAND_NOT_MET, Reason.MEMORY, Reason.PRECISION, Reason.CONTEXT)
 """The reasons a sweep row can carry; arrays hold their index here (int8) until `reason_strings`."""
 
 
@@ -125,16 +190,18 @@ def reason_code(reason: Reason) -> int:
     return SWEEP_REASONS.index(reason)
 
 
-def sweep_reasons(ok: Any, priced: Any, over_site: Any, over_budget_: Any) -> np.ndarray:
-    """Per row, the code of the first constraint broken, in the order slo, price, site_power, budget (0: none)."""
-    conds = [(ok, Reason.SLO, True), (priced, Reason.PRICE, True), (over_site, Reason.SITE_POWER, False),
-             (over_budget_, Reason.BUDGET, False)]
-    shape = np.broadcast_shapes(*(np.shape(c) for c, _, _ in conds))
+def sweep_reasons(fail: Any, priced: Any, over_site: Any, over_budget_: Any) -> np.ndarray:
+    """Per row, the code of the first constraint broken: the throughput one (`fail`: a reason code, 0 when the
+    option has a point at the SLOs: memory, precision, context or slo, as recommend names it), then price,
+    site_power, budget (0: none)."""
+    conds = [(priced, Reason.PRICE, True), (over_site, Reason.SITE_POWER, False), (over_budget_, Reason.BUDGET, False)]
+    fail = np.asarray(fail, dtype=np.int8)
+    shape = np.broadcast_shapes(fail.shape, *(np.shape(c) for c, _, _ in conds))
     out = np.zeros(shape, dtype=np.int8)
     for cond, reason, negate in reversed(conds):
         broken = ~np.asarray(cond, dtype=bool) if negate else np.asarray(cond, dtype=bool)
         out = np.where(broken, np.int8(reason_code(reason)), out)
-    return out
+    return np.where(fail != 0, fail, out)
 
 
 def reason_strings(codes: np.ndarray) -> np.ndarray:

@@ -32,12 +32,14 @@ def operating_point(system: System, acc: Accelerator, model: LLM, c: Cell, *, is
             tot_tps = out_tps * (isl + osl) / osl
         usr = measured.tok_s_per_user or usr
         ttft = measured.ttft_s or ttft
-    extra = {}
+    prefill = float(tco.prefill_fraction(c.batch, c.ttft_s, c.t_step_s, c.tok_s_per_user, osl))
+    extra: dict[str, float] = dict(prefill_gpu_time_fraction=round(prefill, 6))
     if usd_per_gpu_hour is not None:
-        i_cost, o_cost = tco.split_usd_per_mtok(usd_per_gpu_hour, out_tps, tot_tps - out_tps, utilisation)
-        extra = dict(usd_per_gpu_hour=usd_per_gpu_hour,
-                     usd_per_mtok=float(tco.usd_per_mtok(usd_per_gpu_hour, tot_tps, utilisation)),
-                     usd_per_mtok_input=float(i_cost), usd_per_mtok_output=float(o_cost))
+        i_cost, o_cost = tco.split_usd_per_mtok(usd_per_gpu_hour, out_tps, tot_tps - out_tps, prefill, utilisation)
+        extra |= dict(usd_per_gpu_hour=usd_per_gpu_hour,
+                      usd_per_mtok=float(tco.usd_per_mtok(usd_per_gpu_hour, tot_tps, utilisation)),
+                      usd_per_mtok_input=float(i_cost), usd_per_mtok_output=float(o_cost),
+                      usd_per_mtok_output_all_in=float(tco.usd_per_mtok(usd_per_gpu_hour, out_tps, utilisation)))
     watts = all_in_watts_per_gpu
     return OperatingPoint(
         system=system.id, accelerator=acc.id, model=model.id, isl=isl, osl=osl, precision=c.precision,
@@ -45,6 +47,7 @@ def operating_point(system: System, acc: Accelerator, model: LLM, c: Cell, *, is
         output_tok_s_per_gpu=out_tps, total_tok_s_per_gpu=tot_tps, tok_s_per_user=usr, ttft_s=ttft,
         mem_used_gb_per_gpu=c.mem_used_gb, fits=c.fits, bound=c.bound, mode=mode, error_band_pct=round(band, 1),
         days_since_release=days, measured_id=measured.id if measured is not None else None,
-        tok_s_per_mw=float(tco.tok_s_per_mw(tot_tps, watts)), joules_per_token=float(tco.joules_per_token(tot_tps, watts)),
+        tok_s_per_mw=float(tco.tok_s_per_mw(tot_tps, watts)),
+        output_tok_s_per_mw=float(tco.tok_s_per_mw(out_tps, watts)), joules_per_token=float(tco.joules_per_token(tot_tps, watts)),
         all_in_watts_per_gpu=watts, **extra,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -85,6 +86,33 @@ def _override(overrides: Mapping[str, float], s: System) -> float | None:
         if key in overrides:
             return overrides[key]
     return None
+
+
+def price_point(catalog: Catalog, s: System, mode: str, tier: str) -> PricePoint | None:
+    """The catalog price a system is costed with when bought (newest purchase) or rented (tier, then fallbacks)."""
+    if mode == "buy":
+        got = purchase_usd_per_gpu(catalog, s)
+        return got[1] if got else None
+    return any_hourly_price(catalog, s, tier)
+
+
+def as_of_end(as_of: str) -> date:
+    """The last day an as_of date (YYYY, YYYY-MM or YYYY-MM-DD) may mean: a price is stale only for certain."""
+    parts = [int(x) for x in as_of.split("-")]
+    if len(parts) == 3:
+        return date(*parts)
+    if len(parts) == 2:
+        y, m = parts
+        return date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
+    return date(parts[0], 12, 31)
+
+
+STALE_DAYS = 365
+"""A price older than this (by its as_of) draws a warning."""
+
+
+def stale(price: PricePoint, today_: date) -> bool:
+    return (today_ - as_of_end(price.as_of)).days > STALE_DAYS
 
 
 def own_price(catalog: Catalog, s: System, overrides: Mapping[str, float]) -> tuple[float, str] | None:

@@ -2,144 +2,53 @@
 
 1. Hard constraints remove systems (engine.constraints), each removal kept with its reason.
 2. Per traffic class, one grid pass over the remaining systems finds the best operating
-   point meeting the class SLOs; the fleet is sized to the concurrency target.
-3. Options (system x buy/rent, plus a mixed fleet where classes prefer different
-   systems) are costed (engine.pricing), scored (engine.scoring) and ranked deterministically.
+   point meeting the class SLOs; the fleet is sized to the concurrency target with headroom
+   and spare replicas (engine.options). In budget mode ([objective] maximise = "users") each
+   option is sized instead to the most concurrent users the budget buys.
+3. Options (system x buy/rent, plus a mixed fleet where classes prefer different systems) are
+   costed, inefficient ones removed (unless kept), scored (engine.scoring) and ranked
+   deterministically; each carries p_lowest_cost (engine.confidence), a tie mark and a
+   ranking reason (engine.ranking).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
 from typing import Any
 
-from dataclasses import dataclass
-
 from advisor.domain import System
-from advisor.domain.results import ClassPlan, CostBreakdown, Exclusion, OperatingPoint, Option
-from advisor.engine import pricing, scoring, select
-from advisor.engine.allocation import class_users, racks_for, replicas_for
-from advisor.engine.constraints import Reason, modes_for, over_budget, over_site_power, procurement_exclusion
-from advisor.engine.context import ClassResult, Context, class_results
-from advisor.engine.explain import class_exclusion, explain_option
+from advisor.domain.results import Exclusion, Option
+from advisor.domain.workload import Weights
+from advisor.engine import confidence, ranking, scoring
+from advisor.engine.constraints import Reason, inefficiency, open_modes, procurement_exclusion
+from advisor.engine.context import Context, class_results
+from advisor.engine.explain import class_exclusion
 from advisor.engine.grid import Grid
-from advisor.engine.points import MODE_RANK, operating_point
+from advisor.engine.options import Candidate, Served, build_candidate, point_usd_per_gpu_hour, served, spend
 
-
-
-@dataclass(frozen=True)
-class Served:
-    """One class served on one system: the system, the grid cell and its costed point."""
-
-    system: System
-    cell: select.Cell
-    point: OperatingPoint
+MAX_USERS = 10**9
+"""Budget mode never searches beyond this many concurrent users."""
 
 
 @dataclass(frozen=True)
-class Sized:
-    plans: list[ClassPlan]
-    counts: dict[str, int]
-    gpus: int
-    racks: int
-    it_kw: float
-    all_in_kw: float
-    cooling: frozenset[str]
-    tokens_per_s_peak: float
+class Ranked:
+    """recommend()'s answer: options (after --top), every exclusion, and what was computed over all of them."""
+
+    options: list[Option]
+    excluded: list[Exclusion]
+    lowest_cost: str | None = None
+    best_score: str | None = None
+    monte_carlo: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A sized, costed option before ranking: the Option's fields and what the score looks at."""
+def recommend(ctx: Context, systems: list[System], grids: dict[str, tuple[Grid, float]], top: int | None = None, *,
+              keep_inefficient: bool = False, client: Any = None, n_draws: int = confidence.DRAWS) -> Ranked:
+    """Options ranked by score (or by users within the budget), and every exclusion.
 
-    fields: dict[str, Any]
-    metrics: scoring.Metrics
-
-
-def size(ctx: Context, assignment: dict[str, Served]) -> Sized:
-    wl = ctx.workload
-    plans: list[ClassPlan] = []
-    gpus_by_sys: dict[str, int] = {}
-    tokens = 0.0
-    for tc in wl.classes:
-        sv = assignment[tc.name]
-        s, c, point = sv.system, sv.cell, sv.point
-        users = class_users(wl, tc, c)
-        replicas = replicas_for(users, c.batch)
-        g = replicas * c.gpus_per_replica
-        gpus_by_sys[s.id] = gpus_by_sys.get(s.id, 0) + g
-        tps = users * point.tok_s_per_user * (tc.isl + tc.osl) / tc.osl
-        tokens += tps
-        plans.append(ClassPlan(
-            traffic_class=tc.name, system=s.id, concurrent_users=round(users, 2), replicas=replicas, gpus=g, point=point,
-            slo_tok_s_per_user=tc.min_tok_s_per_user, slo_max_ttft_s=tc.max_ttft_s,
-            headroom_pct=round(100.0 * (replicas * c.batch / users - 1.0), 1) if users > 0 else 0.0,
-            tokens_per_s_at_peak=tps,
-        ))
-    systems = {sv.system.id: sv.system for sv in assignment.values()}
-    counts, racks, it_kw, all_in, cooling = {}, 0, 0.0, 0.0, set()
-    for sid, g in gpus_by_sys.items():
-        s = systems[sid]
-        n = -(-g // s.accelerators_per_system)
-        counts[sid] = n
-        racks += racks_for(s, n, wl.datacenter.max_rack_kw)
-        pue, cool = pricing.pue_for(s, ctx.hall, ctx.fin)
-        cooling.add(cool)
-        it_kw += n * s.system_kw
-        all_in += n * s.system_kw * pue
-    total_gpus = sum(counts[s] * systems[s].accelerators_per_system for s in counts)
-    return Sized(plans, counts, total_gpus, racks, it_kw, all_in, frozenset(cooling), tokens)
-
-
-def cost(ctx: Context, sized: Sized, mode: str, systems: dict[str, System]) -> tuple[CostBreakdown, str | None]:
-    """Annual cost of the sized fleet; (breakdown, reason it cannot be costed or None)."""
-    fin = ctx.fin
-    capex, annual = 0.0, dict.fromkeys(pricing.PARTS, 0.0)
-    sources, gpu_hours = [], 0.0
-    for sid, n in sized.counts.items():
-        s = systems[sid]
-        gpus = n * s.accelerators_per_system
-        price = ctx.member_price(s, mode)
-        if price is None:
-            if mode == "buy":
-                return CostBreakdown(), f"no purchase price for {s.id} in the catalog (give procurement.usd_per_gpu)"
-            return CostBreakdown(), f"no $/GPU-hour price for {s.id} (tier {fin.price_tier}) in the catalog"
-        unit = pricing.gpu_hour_cost(s, mode, fin, ctx.hall, usd_per_gpu=price[0], usd_per_gpu_hour=price[0])
-        gpu_hours += gpus * fin.hours_per_year
-        capex += gpus * float(unit.capex_usd_per_gpu)
-        for k in pricing.PARTS:
-            annual[k] += float(getattr(unit, k)) * gpus * fin.hours_per_year
-        sources.append(price[1])
-    total = sum(annual.values())
-    return CostBreakdown(
-        capex_usd=capex, annual_capital_usd=annual["capital"], annual_power_usd=annual["power"],
-        annual_hosting_usd=annual["hosting"], annual_maintenance_usd=annual["maintenance"],
-        annual_rental_usd=annual["rental"], annual_total_usd=total,
-        usd_per_gpu_hour=total / gpu_hours if gpu_hours else 0.0, price_source="; ".join(sources),
-    ), None
-
-
-def point_usd_per_gpu_hour(ctx: Context, s: System, mode: str) -> float | None:
-    """$/GPU-hour shown on an option's operating points (owned: without the hall retrofit)."""
-    price = ctx.member_price(s, mode)
-    if price is None:
-        return None
-    if mode == "rent":
-        return price[0]
-    return float(pricing.gpu_hour_cost(s, mode, ctx.fin, ctx.hall, usd_per_gpu=price[0], retrofit=False).total)
-
-
-def served(ctx: Context, cr: ClassResult, s: System, i: int, price: float | None) -> Served:
-    cat, tc = ctx.catalog, cr.tc
-    c = select.cell(cr.grid, i, int(cr.best[i]))
-    pue, _ = pricing.pue_for(s, ctx.hall, ctx.fin)
-    p = operating_point(s, cat.accelerator(s.accelerator), cat.model(tc.model), c, isl=tc.isl, osl=tc.osl,
-                        factors=ctx.factors, days=cr.days, usd_per_gpu_hour=price, utilisation=ctx.fin.utilisation,
-                        all_in_watts_per_gpu=pricing.it_watts_per_gpu(s) * pue)
-    return Served(s, c, p)
-
-
-def recommend(ctx: Context, systems: list[System], grids: dict[str, tuple[Grid, float]],
-              top: int | None = None) -> tuple[list[Option], list[Exclusion]]:
-    """Options ranked by score, and every exclusion. `grids`: class name -> (grid over `systems`, days)."""
+    `grids`: class name -> (grid over `systems`, days). `client`: run the Monte Carlo on a cluster
+    (anything with .map/.gather); the answer is the same as without.
+    """
     wl = ctx.workload
     results = class_results(ctx, grids)
     excluded: list[Exclusion] = []
@@ -151,7 +60,7 @@ def recommend(ctx: Context, systems: list[System], grids: dict[str, tuple[Grid, 
             excluded.append(no_mode)
             continue
         failed = [(tc, class_exclusion(ctx, results[tc.name], s, i)) for tc in wl.classes if not results[tc.name].ok[i]]
-        for mode in modes_for(ctx, s):
+        for mode in open_modes(ctx, s):
             price = point_usd_per_gpu_hour(ctx, s, mode)
             cells = {}
             for tc in wl.classes:
@@ -172,17 +81,71 @@ def recommend(ctx: Context, systems: list[System], grids: dict[str, tuple[Grid, 
                     choice[tc.name] = min(opts, key=lambda sv: (sv.point.usd_per_mtok, sv.system.id))
             if len(choice) == len(wl.classes) and len({sv.system.id for sv in choice.values()}) > 1:
                 candidates.append((mode, choice))
-    options = []
+    budget_mode = wl.objective.maximise == "users"
+    options: list[Candidate] = []
     for mode, cells in candidates:
-        cand, why = build_candidate(ctx, mode, cells)
+        users = max_users(ctx, mode, cells) if budget_mode else None
+        ids = sorted({sv.system.id for sv in cells.values()})
+        if users == 0:
+            excluded += [Exclusion(system=sid, procurement=mode, constraint=Reason.BUDGET.value,
+                                   reason=f"the budget does not buy one replica per class ({mode})") for sid in ids]
+            continue
+        cand, why = build_candidate(ctx, mode, cells, users)
         if cand is None:
             assert why is not None
-            excluded += [Exclusion(system=sid, procurement=mode, constraint=why[0].value, reason=why[1])
-                         for sid in {sv.system.id for sv in cells.values()}]
+            excluded += [Exclusion(system=sid, procurement=mode, constraint=why[0].value, reason=why[1]) for sid in ids]
         else:
+            if users is not None:
+                cand.fields["max_concurrent_users"] = float(users)
             options.append(cand)
-    ranked = rank(ctx, options)
-    return (ranked[:top] if top else ranked), _dedupe(excluded)
+    if not keep_inefficient:
+        options, out = drop_inefficient(options, budget_mode, wl.weights)
+        excluded += out
+    ranked, info = rank(ctx, options, client=client, n_draws=n_draws)
+    return Ranked(ranked[:top] if top else ranked, _dedupe(excluded), **info)
+
+
+def max_users(ctx: Context, mode: str, cells: dict[str, Served]) -> int:
+    """The most concurrent users (whole) this option serves within procurement.budget_usd (0: not even one)."""
+    budget = ctx.workload.procurement.budget_usd
+    assert budget is not None
+    if spend(ctx, mode, cells, 1) > budget:
+        return 0
+    lo, hi = 1, 2
+    while hi < MAX_USERS and spend(ctx, mode, cells, hi) <= budget:
+        lo, hi = hi, hi * 2
+    hi = min(hi, MAX_USERS)
+    while hi - lo > 1:  # spend(lo) <= budget < spend(hi); spend never falls as users grow
+        mid = (lo + hi) // 2
+        if spend(ctx, mode, cells, mid) <= budget:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def drop_inefficient(cands: list[Candidate], budget_mode: bool,
+                     weights: Weights) -> tuple[list[Candidate], list[Exclusion]]:
+    """Remove options stuck at batch 1, then (not in budget mode) those needing over 10x the GPUs of the best one."""
+    keep, out = [], []
+    for c in cands:
+        why = inefficiency(c.fields["gpus"], 0, c.batch_one_replicas)
+        (keep.append(c) if why is None else out.append((c, why)))
+    if keep and not budget_mode:
+        best = keep[_best_index(keep, weights)]
+        kept = []
+        for c in keep:
+            why = inefficiency(c.fields["gpus"], best.fields["gpus"], 0)
+            (kept.append(c) if why is None else out.append((c, why)))
+        keep = kept
+    excl = [Exclusion(system=sid, procurement=c.fields["procurement"], constraint=Reason.INEFFICIENT.value,
+                      reason=f"{c.fields['label']}: {why}") for c, why in out for sid in c.fields["systems"]]
+    return keep, excl
+
+
+def _best_index(cands: list[Candidate], weights: Weights) -> int:
+    sc = scoring.scores([c.metrics for c in cands], weights)
+    return min(range(len(cands)), key=lambda k: (-round(sc[k][0], 9), cands[k].fields["usd_per_mtok"], cands[k].fields["id"]))
 
 
 def _dedupe(ex: list[Exclusion]) -> list[Exclusion]:
@@ -195,56 +158,49 @@ def _dedupe(ex: list[Exclusion]) -> list[Exclusion]:
     return sorted(out, key=lambda e: (e.constraint, e.system, e.procurement))
 
 
-def build_candidate(ctx: Context, mode: str, cells: dict[str, Served]) -> tuple[Candidate | None, tuple[Reason, str] | None]:
-    """Size and cost one option; (None, (reason, why)) when a site, budget or price constraint removes it."""
-    cat, dc = ctx.catalog, ctx.workload.datacenter
-    sized = size(ctx, cells)
-    systems = {sv.system.id: sv.system for sv in cells.values()}
-    breakdown, err = cost(ctx, sized, mode, systems)
-    label = " + ".join(f"{n}x {systems[sid].name}" for sid, n in sorted(sized.counts.items()))
-    if err:
-        return None, (Reason.PRICE, err)
-    if over_site_power(ctx, sized.all_in_kw / 1000):
-        return None, (Reason.SITE_POWER, f"{label} needs {sized.all_in_kw / 1000:.2f} MW all-in, the site has {dc.site_mw:g} MW")
-    budget = ctx.workload.procurement.budget_usd
-    if over_budget(ctx, mode == "buy", breakdown.capex_usd, breakdown.annual_rental_usd):
-        spend = breakdown.capex_usd if mode == "buy" else breakdown.annual_rental_usd * ctx.fin.years
-        assert budget is not None
-        what = "capex" if mode == "buy" else f"rent over {ctx.fin.years:g} years"
-        return None, (Reason.BUDGET, f"{label}: {what} ${spend / 1e6:,.1f}M exceeds the budget of ${budget / 1e6:,.1f}M")
-    tokens = pricing.annual_tokens(sized.tokens_per_s_peak, ctx.fin.utilisation, ctx.fin.hours_per_year)
-    usd_per_mtok = breakdown.annual_total_usd / tokens * 1e6 if tokens > 0 else float("inf")
-    accs = {sid: cat.accelerator(s.accelerator) for sid, s in systems.items()}
-    gpu_share = {sid: sized.counts[sid] * systems[sid].accelerators_per_system / max(sized.gpus, 1) for sid in systems}
-    vendor_share: dict[str, float] = {}
-    for sid, sh in gpu_share.items():
-        vendor_share[accs[sid].vendor] = vendor_share.get(accs[sid].vendor, 0.0) + sh
-    mode_worst = max((p.point.mode for p in sized.plans), key=lambda m: MODE_RANK[m])
-    band = max(p.point.error_band_pct for p in sized.plans)
-    binding, explanation = explain_option(ctx, mode, label, sized.plans, systems, breakdown, usd_per_mtok,
-                                          gpus=sized.gpus, racks=sized.racks, all_in_kw=sized.all_in_kw,
-                                          cooling=sized.cooling, mode_worst=mode_worst, band=band)
-    fields = dict(
-        id=f"{mode}:" + "+".join(sorted(sized.counts)), label=label, systems=dict(sorted(sized.counts.items())),
-        procurement=mode, vendors=sorted({a.vendor for a in accs.values()}),
-        ecosystems=sorted({a.ecosystem for a in accs.values()}), gpus=sized.gpus, racks=sized.racks,
-        cooling="+".join(sorted(sized.cooling)), it_mw=sized.it_kw / 1000, all_in_mw=sized.all_in_kw / 1000,
-        capex_usd=breakdown.capex_usd, annual_opex_usd=breakdown.annual_total_usd - breakdown.annual_capital_usd,
-        usd_per_mtok=usd_per_mtok, tok_s_per_mw=sized.tokens_per_s_peak / max(sized.all_in_kw / 1000, 1e-9),
-        mode=mode_worst, error_band_pct=band, binding_constraint=binding, cost=breakdown,
-        classes=sized.plans, explanation=explanation,
-    )
-    metrics = scoring.Metrics(
-        usd_per_mtok=usd_per_mtok, all_in_mw=sized.all_in_kw / 1000,
-        ecosystem_risk=sum(gpu_share[sid] * cat.ecosystem(accs[sid].ecosystem).risk for sid in systems),
-        headroom=min(p.headroom_pct for p in sized.plans) / 100, top_vendor_share=max(vendor_share.values()),
-    )
-    return Candidate(fields, metrics), None
+def _facts(c: Candidate, score: float, terms: dict[str, float]) -> ranking.Facts:
+    f = c.fields
+    return ranking.Facts(usd_per_mtok=f["usd_per_mtok"], all_in_mw=f["all_in_mw"], racks=f["racks"],
+                         ecosystems=f["ecosystems"], ecosystem_risk=c.metrics.ecosystem_risk,
+                         headroom_pct=100 * c.metrics.headroom, top_vendor_share=c.metrics.top_vendor_share,
+                         terms=terms, score=score)
 
 
-def rank(ctx: Context, candidates: list[Candidate]) -> list[Option]:
-    """Options by score (ties: cheaper, then id), numbered from 1."""
-    scored = [(sc, c, {k: round(v, 4) for k, v in t.items()})
-              for (sc, t), c in zip(scoring.scores([c.metrics for c in candidates], ctx.workload.weights), candidates)]
-    scored.sort(key=lambda t: (-round(t[0], 9), t[1].fields["usd_per_mtok"], t[1].fields["id"]))
-    return [Option(rank=i + 1, score=round(sc, 3), score_terms=terms, **c.fields) for i, (sc, c, terms) in enumerate(scored)]
+def rank(ctx: Context, candidates: list[Candidate], *, client: Any = None,
+         n_draws: int = confidence.DRAWS) -> tuple[list[Option], dict[str, Any]]:
+    """Options by score (budget mode: by users, then score; ties: cheaper, then id), numbered from 1,
+    with p_lowest_cost over all of them, tie marks and ranking reasons."""
+    weights = ctx.workload.weights
+    budget_mode = ctx.workload.objective.maximise == "users"
+    scored = scoring.scores([c.metrics for c in candidates], weights)
+    order = sorted(range(len(candidates)), key=lambda k: (
+        -(candidates[k].fields.get("max_concurrent_users") or 0.0) if budget_mode else 0.0,
+        -round(scored[k][0], 9), candidates[k].fields["usd_per_mtok"], candidates[k].fields["id"]))
+    cands = [candidates[k] for k in order]
+    sc = [scored[k] for k in order]
+    parts = [dataclasses.replace(p, option=o) for o, c in enumerate(cands) for p in c.parts]
+    usd = [c.fields["usd_per_mtok"] for c in cands]
+    samples = confidence.draws(usd, parts, utilisation=ctx.fin.utilisation, n_draws=n_draws, client=client)
+    p_low = confidence.p_lowest(samples)
+    score_samples = confidence.score_draws(samples, [s for s, _ in sc], [t["cost"] for _, t in sc], weights.cost)
+    errors = ranking.score_errors(score_samples)
+    ties = ranking.tied(score_samples)
+    facts = [_facts(c, s, t) for c, (s, t) in zip(cands, sc)]
+    out = []
+    for i, (c, (s, t)) in enumerate(zip(cands, sc)):
+        why = ranking.reason(facts[i], facts[i - 1], weights) if i else ""
+        if i and budget_mode:
+            fewer = (cands[i - 1].fields["max_concurrent_users"] or 0) - (c.fields["max_concurrent_users"] or 0)
+            why = (f"{fewer:,.0f} fewer users within the budget; " + why) if fewer > 0 else why
+        out.append(Option(rank=i + 1, score=round(s, 3), score_terms={k: round(v, 4) for k, v in t.items()},
+                          score_error=round(float(errors[i]), 3), tied=ties[i], ranking_reason=why,
+                          p_lowest_cost=round(float(p_low[i]), 6), **c.fields))
+    info: dict[str, Any] = dict(
+        lowest_cost=min(out, key=lambda o: (o.usd_per_mtok, o.id)).id if out else None,
+        best_score=out[0].id if out else None,
+        monte_carlo=dict(draws=n_draws, seed=confidence.SEED, options=len(out),
+                         price_sigma=dict(confidence.PRICE_SIGMA), utilisation_spread=confidence.UTILISATION_SPREAD,
+                         ecosystem_correlation=confidence.ECOSYSTEM_CORRELATION,
+                         sigma="ln(1 + error_band_pct/100) / 1.2816 per (accelerator, model)"),
+    )
+    return out, info

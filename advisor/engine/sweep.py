@@ -2,7 +2,8 @@
 
 One grid per distinct (isl, osl, days_since_release) and class (engine.sweep_tables), one argmax
 per SLO floor, then numpy over all scenarios for prices, power, utilisation and concurrency
-(engine.sweep_options); the winner per scenario and where it changes (engine.sweep_summary).
+(engine.sweep_options); the lowest $/Mtok and the best score per scenario, and where the
+lowest-cost option changes (engine.sweep_summary).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from advisor.domain.results_fleet import SweepResult
 from advisor.engine.constraints import reason_strings
 from advisor.engine.context import Context
 from advisor.engine.sweep_options import fleet_options, workload_options
-from advisor.engine.sweep_summary import summarise, winners
+from advisor.engine.sweep_summary import best_score, lowest_cost, scores, summarise
 from advisor.engine.sweep_tables import cell_tables
 
 THROUGHPUT_AXES = ("isl", "osl", "days_since_release", "min_tok_s_per_user")
@@ -54,20 +55,27 @@ def scenarios(sw: SweepFile) -> Scenarios:
 
 
 def run(ctx: Context, sw: SweepFile, systems: list[System], *, assumptions: list[dict[str, Any]],
-        progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> SweepResult:
-    """The sweep over `systems` (the fleets' systems, or the prefiltered catalog systems)."""
+        progress: Callable[[int, int], None] | None = None, workers: int | None = None,
+        client: Any = None) -> SweepResult:
+    """The sweep over `systems` (the fleets' systems, or the prefiltered catalog systems); grids on `client`
+    (a dask.distributed Client) when given."""
     t0 = time.perf_counter()
     sc = scenarios(sw)
     axes = list(sw.axes)
-    tables = cell_tables(ctx, systems, sc.keys, workers=workers, progress=progress)
+    tables = cell_tables(ctx, systems, sc.keys, workers=workers, progress=progress, client=client)
     if sw.fleets is not None:
         opt = fleet_options(ctx, sw.fleets, systems, tables, sc.key_index, axes, sc.values)
     else:
         opt = workload_options(ctx, systems, tables, sc.key_index, axes, sc.values)
     labels = opt["labels"]
     N, O = sc.n, len(labels)
-    win = winners(opt["feasible"], opt["usd_per_mtok"])
-    won = np.array(labels + [""], dtype=object)[np.where(win >= 0, win, O)] if O else np.full(N, "", dtype=object)
+    win = lowest_cost(opt["feasible"], opt["usd_per_mtok"])
+    second = lowest_cost(opt["feasible"], opt["usd_per_mtok"], 2)
+    score = scores(opt, ctx.workload.weights)
+    top = best_score(score)
+
+    def names(idx: np.ndarray) -> list[str]:
+        return list(np.array(labels + [""], dtype=object)[np.where(idx >= 0, idx, O)]) if O else [""] * N
     units = {a.label: AXIS_UNITS[a.name] for a in axes}
     rows = {
         "scenario": np.repeat(np.arange(N), O),
@@ -79,10 +87,13 @@ def run(ctx: Context, sw: SweepFile, systems: list[System], *, assumptions: list
         "gpus": np.asarray(opt["gpus"]).ravel(),
         **{k: np.asarray(opt[k], dtype=float).ravel()
            for k in ("capex_usd", "annual_total_usd", "usd_per_mtok", "all_in_mw", "tok_s_per_user")},
-        "is_winner": (np.arange(O)[None, :] == win[:, None]).ravel() if O else np.zeros(0, bool),
+        "score": score.ravel(),
+        "is_lowest_cost": (np.arange(O)[None, :] == win[:, None]).ravel() if O else np.zeros(0, bool),
+        "is_best_score": (np.arange(O)[None, :] == top[:, None]).ravel() if O else np.zeros(0, bool),
     }
     return SweepResult(
-        name=sw.name, axes=sc.values, axis_units=units, options=labels, rows=rows, winners=list(won),
+        name=sw.name, axes=sc.values, axis_units=units, options=labels, rows=rows, lowest_cost=names(win),
+        second_lowest_cost=names(second), best_score=names(top),
         summary=summarise(sc.values, units, win, labels), n_scenarios=N, grid_evaluations=tables.grid_evaluations,
         seconds=time.perf_counter() - t0, assumptions=assumptions,
     )
@@ -100,12 +111,14 @@ def merge(results: Sequence[SweepResult]) -> SweepResult:
     for c in first.rows:
         parts = [np.asarray(r.rows[c]) + off if c == "scenario" else np.asarray(r.rows[c]) for r, off in zip(results, offsets)]
         rows[c] = np.concatenate(parts)
-    won = [w for r in results for w in r.winners]
+    won = [w for r in results for w in r.lowest_cost]
     lookup = {lab: i for i, lab in enumerate(labels)}
     win = np.array([lookup.get(w, -1) for w in won])
     return SweepResult(
         name=first.name.split("#")[0], axes=axes, axis_units=dict(first.axis_units), options=labels, rows=rows,
-        winners=won, summary=summarise(axes, first.axis_units, win, labels), n_scenarios=len(won),
+        lowest_cost=won, second_lowest_cost=[w for r in results for w in r.second_lowest_cost],
+        best_score=[w for r in results for w in r.best_score],
+        summary=summarise(axes, first.axis_units, win, labels), n_scenarios=len(won),
         grid_evaluations=sum(r.grid_evaluations for r in results), seconds=sum(r.seconds for r in results),
         assumptions=list(first.assumptions),
     )

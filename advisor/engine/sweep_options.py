@@ -14,7 +14,7 @@ from advisor.domain import System
 from advisor.domain.fleet import FleetsFile
 from advisor.engine import pricing
 from advisor.engine.allocation import Cell, allocate
-from advisor.engine.constraints import Reason, modes_for, over_budget, over_site_power, reason_code, sweep_reasons
+from advisor.engine.constraints import Reason, open_modes, over_budget, over_site_power, reason_code, sweep_reasons
 from advisor.engine.context import Context
 from advisor.engine.sweep_tables import CellTables
 
@@ -54,7 +54,7 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
     Each option serves every class on its one system, sized as `recommend` sizes it.
     """
     wl, fin, hours = ctx.workload, ctx.fin, ctx.fin.hours_per_year
-    opts = [(i, s, m) for i, s in enumerate(systems) for m in modes_for(ctx, s)]
+    opts = [(i, s, m) for i, s in enumerate(systems) for m in open_modes(ctx, s)]
     N, O = key_index.shape[0], len(opts)
     so = np.array([i for i, _, _ in opts], dtype=int)
     sys_ids = [(s.id, s.accelerator) for _, s, _ in opts]
@@ -72,6 +72,8 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
     util = _axis(values, "utilisation", fin.utilisation, N)[:, None]
     conc = values.get("concurrent_users")
     ok = np.ones((N, O), dtype=bool)
+    fail = np.zeros((N, O), dtype=np.int8)
+    pr = wl.procurement
     gpus_needed = np.zeros((N, O))
     tokens = np.zeros((N, O))
     usr0 = None
@@ -89,10 +91,13 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
         else:
             users = pricing.littles_law_users(wl.demand.requests_per_s, tc.share, ttft, osl, usr)
         bb = np.where(okc, b, 1.0)
-        replicas = np.maximum(1.0, np.ceil(users / bb - 1e-9))
+        replicas = np.maximum(1.0, np.ceil(users * (1.0 + pr.headroom_target) / bb - 1e-9)) + pr.spares_for(tc.name)
         gpus_needed += replicas * np.where(okc, g, 0.0)
         tokens += users * np.where(okc, usr, 0.0) * (isl + osl) / osl
         ok &= okc
+        if tables.fail is not None:
+            fc = t(tables.fail)
+            fail = np.where((fail == 0) & ~okc, fc, fail).astype(np.int8)
         if usr0 is None:
             usr0 = np.where(okc, usr, np.nan)
     n_sys = np.ceil(gpus_needed / aps - 1e-9)
@@ -109,7 +114,8 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
     priced = np.isfinite(np.where(buy, capex, rent))
     capex_total = np.where(buy, gpus * capex_per_gpu, 0.0)
     all_in_mw = n_sys * sys_kw * pue / 1000.0
-    reason = sweep_reasons(ok, priced, over_site_power(ctx, all_in_mw), over_budget(ctx, buy, capex_total, annual))
+    fail = np.where(~ok & (fail == 0), np.int8(reason_code(Reason.SLO)), fail).astype(np.int8)
+    reason = sweep_reasons(fail, priced, over_site_power(ctx, all_in_mw, buy[None, :]), over_budget(ctx, buy, capex_total, annual))
     feasible = reason == reason_code(Reason.NONE)
     usd_per_mtok = np.where(feasible & (annual_tokens > 0), annual / np.where(annual_tokens > 0, annual_tokens, 1.0) * 1e6, np.nan)
     return dict(
@@ -117,7 +123,14 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
         feasible=feasible, reason=reason, gpus=np.where(ok, gpus, 0).astype(np.int64),
         capex_usd=np.where(feasible, capex_total, np.nan), annual_total_usd=np.where(feasible, annual, np.nan),
         usd_per_mtok=usd_per_mtok, all_in_mw=np.where(ok, all_in_mw, np.nan), tok_s_per_user=usr0,
+        ecosystem_risk=np.array([_risk(ctx, s) for _, s, _ in opts], dtype=float), top_vendor_share=np.ones(O),
+        headroom=np.full(O, pr.headroom_target),
     )
+
+
+def _risk(ctx: Context, s: System) -> float:
+    cat = ctx.catalog
+    return cat.ecosystem(cat.accelerator(s.accelerator).ecosystem).risk
 
 
 def fleet_options(ctx: Context, ff: FleetsFile, systems: list[System], tables: CellTables, key_index: np.ndarray,
@@ -209,4 +222,16 @@ def fleet_options(ctx: Context, ff: FleetsFile, systems: list[System], tables: C
         capex_usd=capex_total, annual_total_usd=annual,
         usd_per_mtok=np.where(feasible & (toks > 0), annual / np.where(toks > 0, toks, 1.0) * 1e6, np.nan),
         all_in_mw=np.broadcast_to(all_in, (N, F)).astype(float), tok_s_per_user=usr0[group_of],
+        ecosystem_risk=np.array([sum(g * _risk(ctx, cat.system_or_accelerator(sid)) for sid, g in gpus.items())
+                                 / max(sum(gpus.values()), 1) for gpus in fleet_gpus]),
+        top_vendor_share=np.array([_top_share(ctx, gpus) for gpus in fleet_gpus]),
+        headroom=np.full(F, wl.procurement.headroom_target),
     )
+
+
+def _top_share(ctx: Context, gpus: dict[str, int]) -> float:
+    by: dict[str, int] = {}
+    for sid, g in gpus.items():
+        v = ctx.catalog.accelerator(ctx.catalog.system_or_accelerator(sid).accelerator).vendor
+        by[v] = by.get(v, 0) + g
+    return max(by.values()) / max(sum(by.values()), 1) if by else 1.0

@@ -18,7 +18,10 @@ import numpy as np
 from advisor.domain import System
 from advisor.engine import select
 from advisor.engine.build import grid_for
+from advisor.engine.constraints import reason_code
 from advisor.engine.context import Context
+from advisor.engine.distribute import run_map
+from advisor.engine.explain import why_no_point
 from advisor.engine.grid import Grid
 
 PARALLEL_MIN_GRIDS = 16
@@ -37,31 +40,55 @@ class CellTables:
     output_tok_s_per_gpu: np.ndarray
     ttft_s: np.ndarray
     grid_evaluations: int
+    fail: np.ndarray | None = None
+    """(K, C, S) int8: the constraints.SWEEP_REASONS code of why no cell meets the SLOs (0 where one does),
+    named as recommend names it (memory, precision, context or slo)."""
+
+
+@dataclass(frozen=True)
+class GridJob:
+    """One grid evaluation, as a picklable callable for a cluster: (grid key, class index) -> Grid."""
+
+    ctx: Context
+    systems: list[System]
+
+    def __call__(self, job: tuple[tuple[float | None, float | None, float | None], int]) -> Grid:
+        (isl, osl, days), c = job
+        wl, cat = self.ctx.workload, self.ctx.catalog
+        tc = wl.classes[c]
+        return grid_for(cat, self.systems, cat.model(tc.model), self.ctx.factors, isl=int(isl or tc.isl),
+                        osl=int(osl or tc.osl), precision=tc.precision, spec_decode=tc.spec_decode,
+                        days_since_release=days if days is not None else wl.procurement.days_since_release)[0]
 
 
 def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | None, ...]], *,
-                workers: int | None = None, progress: Callable[[int, int], None] | None = None) -> CellTables:
+                workers: int | None = None, progress: Callable[[int, int], None] | None = None,
+                client: Any = None) -> CellTables:
     """Evaluate one grid per distinct (isl, osl, days) and class, select per SLO floor.
 
     `keys`: (isl or None, osl or None, days or None, floor or None) per throughput key; None keeps
-    the workload's value. Grids run in a thread pool (numpy releases the GIL for most of the work).
+    the workload's value. Grids run in a thread pool (numpy releases the GIL for most of the work),
+    or on `client` (a dask.distributed Client: one task per grid) with the same results.
     """
     wl, cat = ctx.workload, ctx.catalog
     C, S, K = len(wl.classes), len(systems), len(keys)
     grid_keys = sorted({(k[0], k[1], k[2]) for k in keys}, key=repr)
     jobs = [(gk, c) for gk in grid_keys for c in range(C)]
 
+    evaluate = GridJob(ctx, systems)
+
     def run(job: tuple[tuple[float | None, float | None, float | None], int]) -> tuple[Any, Grid]:
-        (isl, osl, days), c = job
-        tc = wl.classes[c]
-        return job, grid_for(cat, systems, cat.model(tc.model), ctx.factors, isl=int(isl or tc.isl), osl=int(osl or tc.osl),
-                             precision=tc.precision, spec_decode=tc.spec_decode,
-                             days_since_release=days if days is not None else wl.procurement.days_since_release)[0]
+        return job, evaluate(job)
 
     grids = {}
     # Threads pay off only with many grids: a grid is ~20 ms of numpy, partly under the GIL.
     n_workers = max(1, min(workers or (os.cpu_count() or 1), len(jobs)))
-    if n_workers > 1 and (workers is not None or len(jobs) >= PARALLEL_MIN_GRIDS):
+    if client is not None:
+        for done, (job, g) in enumerate(zip(jobs, run_map(evaluate, jobs, client)), 1):
+            grids[job] = g
+            if progress:
+                progress(done, len(jobs))
+    elif n_workers > 1 and (workers is not None or len(jobs) >= PARALLEL_MIN_GRIDS):
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
             for done, (job, g) in enumerate(pool.map(run, jobs), 1):
                 grids[job] = g
@@ -75,7 +102,9 @@ def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | No
     shape = (K, C, S)
     out = {n: np.zeros(shape) for n in ("batch", "gpus_per_replica", "tok_s_per_user", "total_tok_s_per_gpu", "output_tok_s_per_gpu", "ttft_s")}
     ok = np.zeros(shape, dtype=bool)
+    fail = np.zeros(shape, dtype=np.int8)
     ar = np.arange(S)
+    why: dict[tuple[tuple[float | None, ...], int, int], int] = {}
     for k, key in enumerate(keys):
         for c, tc in enumerate(wl.classes):
             g = grids[((key[0], key[1], key[2]), c)]
@@ -83,8 +112,23 @@ def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | No
             best, good = select.best_per_system(g, select.slo_mask(g, floor, tc.max_ttft_s))
             gi, _, _, bi = np.unravel_index(best, g.shape[1:])
             ok[k, c] = good
+            for i in np.flatnonzero(~good):
+                gk = ((key[0], key[1], key[2]), c, int(i))
+                if gk not in why:
+                    why[gk] = _fail_code(ctx, g, int(i), systems[int(i)], c, key)
+                fail[k, c, i] = why[gk]
             out["batch"][k, c] = g.batches[bi]
             out["gpus_per_replica"][k, c] = g.layouts[gi]
             for name in ("tok_s_per_user", "total_tok_s_per_gpu", "output_tok_s_per_gpu", "ttft_s"):
                 out[name][k, c] = g.metrics[name].reshape(S, -1)[ar, best]
-    return CellTables(ok=ok, grid_evaluations=len(jobs), **out)
+    return CellTables(ok=ok, grid_evaluations=len(jobs), fail=fail, **out)
+
+
+def _fail_code(ctx: Context, g: Grid, i: int, s: System, c: int, key: tuple[float | None, ...]) -> int:
+    """Why system i has no cell at the SLOs for class c, as recommend says it (one Reason enum)."""
+    tc = ctx.workload.classes[c]
+    floor = tc.min_tok_s_per_user if key[3] is None else key[3]
+    reason, _ = why_no_point(ctx.catalog, g, i, s, ctx.catalog.model(tc.model), isl=int(key[0] or tc.isl),
+                             osl=int(key[1] or tc.osl), precision=tc.precision, min_tok_s_per_user=floor,
+                             max_ttft_s=tc.max_ttft_s)
+    return reason_code(reason)

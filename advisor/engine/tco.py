@@ -12,8 +12,6 @@ from numpy.typing import ArrayLike
 
 SECONDS_PER_HOUR = 3600.0
 
-INPUT_TOKEN_WEIGHT = 0.25
-"""An input (prefill) token costs this fraction of an output token when a cost is split (InferenceX convention)."""
 
 
 def capital_recovery_factor(rate: ArrayLike, years: ArrayLike) -> np.ndarray:
@@ -55,12 +53,28 @@ def usd_per_mtok(usd_per_gpu_hour: ArrayLike, tok_s_per_gpu: ArrayLike, utilisat
     return np.where(tps > 0, np.asarray(usd_per_gpu_hour, dtype=float) / np.where(tps > 0, tps, 1.0) * 1e6, np.inf)
 
 
+def prefill_fraction(batch: ArrayLike, ttft_s: ArrayLike, t_step_s: ArrayLike, tok_s_per_user: ArrayLike,
+                     osl: ArrayLike) -> np.ndarray:
+    """Share of a replica's GPU time spent on prefill, from the engine's own step times.
+
+    In one request's lifetime (osl / tok_s_per_user seconds) a replica of batch B runs B prefills of
+    t_prefill = ttft - t_step each (the engine's TTFT is one prefill plus one decode step); the rest
+    is decode. 0..1, broadcasts.
+    """
+    t_pf = np.maximum(np.asarray(ttft_s, dtype=float) - np.asarray(t_step_s, dtype=float), 0.0)
+    life = np.asarray(osl, dtype=float) / np.maximum(np.asarray(tok_s_per_user, dtype=float), 1e-12)
+    out: np.ndarray = np.clip(np.asarray(batch, dtype=float) * t_pf / life, 0.0, 1.0)
+    return out
+
+
 def split_usd_per_mtok(usd_per_gpu_hour: ArrayLike, output_tok_s_per_gpu: ArrayLike, input_tok_s_per_gpu: ArrayLike,
-                       utilisation: ArrayLike = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """($/M input tokens, $/M output tokens), an input token weighted INPUT_TOKEN_WEIGHT of an output token."""
-    weighted = np.asarray(output_tok_s_per_gpu, dtype=float) + INPUT_TOKEN_WEIGHT * np.asarray(input_tok_s_per_gpu, dtype=float)
-    out = usd_per_mtok(usd_per_gpu_hour, weighted, utilisation)
-    return INPUT_TOKEN_WEIGHT * out, out
+                       prefill_fraction_: ArrayLike, utilisation: ArrayLike = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """($/M input tokens, $/M output tokens): the GPU time spent on prefill is charged to input tokens,
+    the time spent on decode to output tokens (the two add up to the whole cost)."""
+    f = np.asarray(prefill_fraction_, dtype=float)
+    cost = np.asarray(usd_per_gpu_hour, dtype=float)
+    return (usd_per_mtok(cost * f, input_tok_s_per_gpu, utilisation),
+            usd_per_mtok(cost * (1.0 - f), output_tok_s_per_gpu, utilisation))
 
 
 def tok_s_per_mw(tok_s_per_gpu: ArrayLike, all_in_watts_per_gpu_: ArrayLike) -> np.ndarray:

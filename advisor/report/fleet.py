@@ -169,7 +169,7 @@ def _csv_text(s: str) -> str:
 
 def sweep_table(res, *, tty: bool | None = None, max_rows: int = 200, wide: bool = False,
                 width: int | None = None) -> str:
-    """Per scenario: the axis values, the winner and its $/Mtok (and the runner-up unless the
+    """Per scenario: the axis values, the lowest-$/Mtok option and its $/Mtok (and the second lowest unless the
     table is narrower than COMPACT_BELOW columns, or `wide`); then the summary in words."""
     import numpy as np
 
@@ -182,13 +182,13 @@ def sweep_table(res, *, tty: bool | None = None, max_rows: int = 200, wide: bool
         c = np.where(feas[sc], cost[sc], np.inf)
         order = np.argsort(c, kind="stable")
         best = [i for i in order[:2] if np.isfinite(c[i])]
-        rows.append([str(sc), *[_cell(float(res.axes[a][sc])) for a in axes], res.winners[sc] or "none",
+        rows.append([str(sc), *[_cell(float(res.axes[a][sc])) for a in axes], res.lowest_cost[sc] or "none",
                      _cell(float(c[best[0]])) if best else "-",
                      res.options[best[1]] if len(best) > 1 else "-", _cell(float(c[best[1]])) if len(best) > 1 else "-"])
-    cols = ["scenario", *axes, "winner", "winner_usd_per_mtok", "runner_up", "runner_up_usd_per_mtok"]
+    cols = ["scenario", *axes, "lowest_cost", "lowest_usd_per_mtok", "second_lowest_cost", "second_lowest_usd_per_mtok"]
     numeric = [True] + [True] * len(axes) + [False, True, False, True]
     width = PIPE_WIDTH if wide else (output_width(tty) if width is None else width)
-    if width < COMPACT_BELOW:  # the runner-up goes first
+    if width < COMPACT_BELOW:  # the second lowest goes first
         cols, numeric, rows = cols[:-2], numeric[:-2], [r[:-2] for r in rows]
     more = f" (first {max_rows} of {res.n_scenarios} scenarios; --format csv for all)" if res.n_scenarios > max_rows else ""
     text = render_table(cols, rows, title=f"sweep: {res.name}, {res.n_scenarios} scenarios x {len(res.options)} options{more}",

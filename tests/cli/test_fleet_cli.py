@@ -55,12 +55,12 @@ def test_sweep_csv_and_table(capsys):
     assert main(["sweep", POWER, "--format", "csv"]) == 0
     out, err = capsys.readouterr()
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert rows and {"usd_per_kwh", "option", "usd_per_mtok", "is_winner"} <= set(rows[0]) and err == ""
+    assert rows and {"usd_per_kwh", "option", "usd_per_mtok", "is_lowest_cost", "is_best_score", "score"} <= set(rows[0]) and err == ""
     n_sc = len({r["scenario"] for r in rows})
-    assert sum(r["is_winner"] == "true" for r in rows) == n_sc
+    assert sum(r["is_lowest_cost"] == "true" for r in rows) == n_sc
     assert main(["sweep", POWER, "--format", "table"]) == 0
     out = capsys.readouterr().out
-    assert "winner" in out and "winners over" in out
+    assert "lowest_cost" in out and "lowest $/Mtok over" in out and "winner" not in out
 
 
 def test_sweep_json_and_plot(capsys):
@@ -83,3 +83,17 @@ def test_sweep_axis_without_values_names_file_line(capsys, tmp_path):
     f.write_text('workload = "%s"\n\n[[axes]]\nname = "usd_per_kwh"\nvalues = []\n' % (ROOT / "examples/workloads/deepseek_v4_chat.toml"))
     assert main(["sweep", str(f)]) == 2
     assert "s.toml:3: axes[0]" in capsys.readouterr().err
+
+
+def test_sweep_on_dask_local_equals_the_local_csv(capsys):
+    pytest.importorskip("dask.distributed")
+    assert main(["sweep", POWER, "--format", "csv"]) == 0
+    here = capsys.readouterr().out
+    assert main(["sweep", POWER, "--format", "csv", "--dask", "local"]) == 0
+    assert capsys.readouterr().out == here
+
+
+def test_sweep_dask_address_must_be_local_or_a_scheduler(capsys):
+    pytest.importorskip("dask.distributed")
+    assert main(["sweep", POWER, "--dask", "my-cluster"]) == 2
+    assert "tcp://" in capsys.readouterr().err

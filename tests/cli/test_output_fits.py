@@ -52,11 +52,12 @@ def test_recommend_table_fits_80_columns_through_rich(rec):
 
 
 def test_recommend_table_is_never_wrapped_when_wide(rec):
-    from advisor.report.recommendation import OPTION_COLUMNS, to_table
+    from advisor.report.recommendation import option_columns, to_table
 
     text = to_table(rec, tty=True, width=80, wide=True)
     header = _header(ANSI.sub("", text), "rank")
-    assert [c.header for c in OPTION_COLUMNS if c.field != "p_lowest_cost"] == header
+    assert [c.header for c in option_columns(rec.options)] == header  # every column with data, budget-only ones absent
+    assert "p_lowest_cost" in header and "max_concurrent_users" not in header
     assert max(len(ANSI.sub("", line)) for line in text.splitlines()) > 80
 
 

@@ -36,7 +36,7 @@ def test_every_example_validates_against_the_output_schema(capsys, path):
     code, doc, err = run_json(capsys, path)
     assert code in (0, 3), err
     jsonschema.validate(doc, api.recommendation_schema())
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "2.0"
     assert doc["catalog"] == ["built-in"]
     if code == 0:
         ranks = [o["rank"] for o in doc["options"]]
@@ -50,10 +50,12 @@ def test_every_example_validates_against_the_output_schema(capsys, path):
 def test_air_only_hall_excludes_liquid_racks_with_reason(capsys):
     code, doc, _ = run_json(capsys, CHAT, "--set", "datacenter.cooling=air")
     assert code == 0
-    ids = {sid for o in doc["options"] for sid in o["systems"]}
-    assert "nvidia_gb300_nvl72_rack" not in ids and "amd_mi355x_8x" not in ids
+    # the hall binds owned systems only (issue 12 item 1): bought liquid racks are out, rented ones are not
+    bought = {sid for o in doc["options"] if o["procurement"] == "buy" for sid in o["systems"]}
+    assert "nvidia_gb300_nvl72_rack" not in bought and "amd_mi355x_8x" not in bought
     reasons = [e for e in doc["excluded"] if e["system"] == "nvidia_gb300_nvl72_rack"]
-    assert reasons and reasons[0]["constraint"] == "cooling"
+    assert reasons and reasons[0]["constraint"] == "cooling" and reasons[0]["procurement"] == "buy"
+    assert not [e for e in doc["excluded"] if e["constraint"] == "cooling" and e["procurement"] == "rent"]
     assert "liquid cooling required" in reasons[0]["reason"] and "air-only" in reasons[0]["reason"]
 
 
@@ -126,3 +128,44 @@ def test_schemas_print(capsys):
     assert "Recommendation" in json.loads(capsys.readouterr().out)["title"]
     assert main(["recommend", "--schema-input"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "Workload"
+
+
+def test_unknown_region_is_exit_2_with_did_you_mean(capsys):
+    code = main(["recommend", str(CHAT), "--json", "--set", "datacenter.region=chna"])
+    err = capsys.readouterr().err
+    assert code == 2 and "china" in err and "Traceback" not in err
+
+
+def test_unknown_price_tier_is_exit_2_with_did_you_mean(capsys):
+    code = main(["recommend", str(CHAT), "--json", "--set", "procurement.price_tier=neocloud"])
+    err = capsys.readouterr().err
+    assert code == 2 and "neocloud_tco" in err
+
+
+def test_stale_prices_warn_on_stderr_and_in_json(capsys, monkeypatch):
+    monkeypatch.setenv("ADVISOR_TODAY", "2031-01-01")
+    code, doc, err = run_json(capsys, CHAT)
+    assert code == 0 and doc["warnings"]
+    assert all(f"advisor: warning: {w}" in err for w in doc["warnings"])
+
+
+def test_keep_inefficient_ranks_what_is_otherwise_excluded(capsys):
+    _, doc, _ = run_json(capsys, CHAT)
+    out = {e["system"] for e in doc["excluded"] if e["constraint"] == "inefficient"}
+    assert out
+    _, kept, _ = run_json(capsys, CHAT, "--keep-inefficient")
+    assert out <= {sid for o in kept["options"] for sid in o["systems"]}
+    assert not [e for e in kept["excluded"] if e["constraint"] == "inefficient"]
+    for o in kept["options"]:
+        for key in ("p_lowest_cost", "tied", "ranking_reason", "usd_per_mtok_output", "usd_per_mtok_input",
+                    "usd_per_mtok_output_all_in"):
+            assert key in o
+
+
+def test_budget_mode_from_the_command_line(capsys):
+    code, doc, _ = run_json(capsys, CHAT, "--set", "objective.maximise=users", "--set", "procurement.budget_usd=5e6")
+    assert code == 0 and doc["objective"] == "users"
+    users = [o["max_concurrent_users"] for o in doc["options"]]
+    assert users == sorted(users, reverse=True) and users[0] > 1
+    code = main(["recommend", str(CHAT), "--set", "objective.maximise=users"])
+    assert code == 2 and "budget_usd" in capsys.readouterr().err

@@ -40,8 +40,10 @@ async def test_cooling_air_via_the_form_excludes_liquid_only_systems(make_app):
         await settle(app, pilot, debounce=True)
         after = app.recommendation
         assert after is not before and after.options
-        assert not any(liquid_only(app, o) for o in after.options)
+        # the hall binds owned systems only (issue 12 item 1): rented liquid-cooled capacity stays
+        assert not any(liquid_only(app, o) for o in after.options if o.procurement == "buy")
         cooling = [e for e in after.excluded if e.constraint == "cooling"]
+        assert all(e.procurement == "buy" for e in cooling)
         assert cooling and all("liquid" in e.reason for e in cooling)
         # the Excluded tab lists them, reached with its key
         await pilot.press("f3")

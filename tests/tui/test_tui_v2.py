@@ -364,7 +364,7 @@ async def test_narrow_layout_collapses_the_form_and_keeps_key_columns(make_app):
         await settle(app, pilot)
         form, results = app.screen.query_one("#form"), app.screen.query_one("#results")
         assert not form.display and results.display
-        assert [str(c.label) for c in app.screen.ranking.columns.values()] == ["#", "option", "$/Mtok", "score"]
+        assert [str(c.label) for c in app.screen.ranking.columns.values()] == ["#", "option", "$/Mtok", "score", "p low"]
         await pilot.press("f6")
         await pilot.pause()
         assert form.display and not results.display and form.has_focus_within

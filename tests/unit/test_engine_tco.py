@@ -40,11 +40,20 @@ def test_usd_per_mtok_broadcasts():
     assert out[1, 1] == pytest.approx(inferencex_usd_per_mtok(2.0, 2000.0))
 
 
-def test_split_cost_weights_input_a_quarter():
-    inp, out = tco.split_usd_per_mtok(3.6, 1000.0, 4000.0)
-    # weighted tokens: 1000 + 0.25 * 4000 = 2000 tok/s -> $3.6 / (2000 * 3600 / 1e6) = $0.5/M output
-    assert float(out) == pytest.approx(0.5)
-    assert float(inp) == pytest.approx(0.125)
+def test_split_cost_charges_prefill_time_to_input_and_decode_time_to_output():
+    # 1000 output + 4000 input tok/s per GPU at $3.6/GPU-hour; a quarter of the GPU time is prefill
+    inp, out = tco.split_usd_per_mtok(3.6, 1000.0, 4000.0, 0.25)
+    assert float(inp) == pytest.approx(3.6 * 0.25 / (4000 * 3600 / 1e6))
+    assert float(out) == pytest.approx(3.6 * 0.75 / (1000 * 3600 / 1e6))
+    # the two parts add up to the whole cost
+    assert float(inp) * 4000 + float(out) * 1000 == pytest.approx(float(tco.usd_per_mtok(3.6, 5000.0)) * 5000)
+
+
+def test_prefill_fraction_from_step_times():
+    # batch 8, TTFT 0.3 s of which 0.02 s is the first decode step, 500 output tokens at 50 tok/s (10 s per request)
+    f = tco.prefill_fraction(8, 0.3, 0.02, 50.0, 500)
+    assert float(f) == pytest.approx(8 * 0.28 / 10.0)
+    assert float(tco.prefill_fraction(4096, 10.0, 0.01, 50.0, 10)) == 1.0  # clipped
 
 
 def test_tok_s_per_all_in_mw():

@@ -64,7 +64,7 @@ def test_budget_excludes_options_above_it(catalog, fac):
     base = run(catalog, fac)
     capex = sorted(o.capex_usd for o in base.options)
     budget = (capex[1] + capex[2]) / 2  # two options fit, the rest do not
-    rec = run(catalog, fac, procurement__budget_usd=budget)
+    rec = run(catalog, fac, procurement__budget_usd=budget, procurement__budget_basis="capex")
     assert len(rec.options) == 2 and all(o.capex_usd <= budget for o in rec.options)
     out = excluded(rec, "budget")
     assert len(out) == len(base.options) - 2
@@ -74,9 +74,19 @@ def test_budget_excludes_options_above_it(catalog, fac):
 def test_rent_budget_counts_rent_over_the_horizon(catalog, fac):
     base = run(catalog, fac, procurement__mode="rent", procurement__horizon_years=3)
     cheapest = min(o.cost.annual_rental_usd for o in base.options)
-    rec = run(catalog, fac, procurement__mode="rent", procurement__horizon_years=3, procurement__budget_usd=cheapest * 3 * 1.0001)
+    rec = run(catalog, fac, procurement__mode="rent", procurement__horizon_years=3, procurement__budget_usd=cheapest * 3 * 1.0001,
+              procurement__budget_basis="capex")
     assert [o.cost.annual_rental_usd for o in rec.options] == [cheapest]
     assert all("rent over 3 years" in why for why in excluded(rec, "budget").values())
+
+
+def test_tco_budget_counts_all_cost_over_the_horizon_for_buy_and_rent(catalog, fac):
+    base = run(catalog, fac, procurement__mode="both", procurement__horizon_years=3)
+    totals = sorted(o.cost.annual_total_usd * 3 for o in base.options)
+    budget = (totals[1] + totals[2]) / 2
+    rec = run(catalog, fac, procurement__mode="both", procurement__horizon_years=3, procurement__budget_usd=budget)
+    assert len(rec.options) == 2 and all(o.cost.annual_total_usd * 3 <= budget for o in rec.options)
+    assert all("all cost over 3 years" in why for why in excluded(rec, "budget").values())
 
 
 def test_site_power_excludes_options_drawing_more(catalog, fac):
@@ -124,7 +134,8 @@ def test_requests_per_s_sized_by_littles_law(catalog, fac):
         p = plan.point
         users = rate * (p.ttft_s + 512 / p.tok_s_per_user)  # arrivals x time in system
         assert plan.concurrent_users == pytest.approx(users, abs=0.01)
-        assert (plan.replicas - 1) * p.batch < users <= plan.replicas * p.batch  # whole replicas, none spare
+        # whole replicas for the users plus the default 20% headroom target, none spare beyond it
+        assert (plan.replicas - 1) * p.batch < users * 1.2 <= plan.replicas * p.batch
     doubled = run(catalog, fac, demand__concurrent_users=None, demand__requests_per_s=2 * rate)
     one = {o.id: o.classes[0].concurrent_users for o in rec.options}
     two = {o.id: o.classes[0].concurrent_users for o in doubled.options}

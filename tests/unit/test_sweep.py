@@ -74,7 +74,7 @@ def test_one_scenario_matches_recommend(catalog):
         assert res.rows["capex_usd"][i] == pytest.approx(opt.capex_usd) or opt.procurement == "rent"
 
 
-def test_cost_axes_vectorised_and_winner(catalog):
+def test_cost_axes_vectorised_and_lowest_cost(catalog):
     from advisor import api
 
     res = api.sweep(catalog, {"workload": WL, "axes": [
@@ -86,7 +86,7 @@ def test_cost_axes_vectorised_and_winner(catalog):
     feas = np.asarray(res.rows["feasible"]).reshape(16, -1)
     for sc in range(16):
         best = np.nanargmin(np.where(feas[sc], cost[sc], np.nan))
-        assert res.winners[sc] == res.options[best]
+        assert res.lowest_cost[sc] == res.options[best]
     j = res.options.index("buy:amd_mi355x_8x")
     mult = np.asarray(res.axes["usd_per_gpu_multiplier[amd_mi355x_8x]"])
     util = np.asarray(res.axes["utilisation"])
@@ -126,7 +126,7 @@ def test_fleets_sweep(catalog):
 
     res = api.sweep(catalog, api.load_sweep(ROOT / "examples" / "sweeps" / "maturity.toml"))
     assert res.options[:2] == ["gb300_nvl72", "hgx_b300"] and res.n_scenarios == 30
-    assert "hgx_h200" not in set(res.winners)
+    assert "hgx_h200" not in set(res.lowest_cost)
     d = res.to_dict(rows=False)
     assert d["kind"] == "sweep" and d["schema_version"] and len(d["scenarios"]) == 30
 
@@ -136,6 +136,31 @@ def test_summary_in_words():
 
     axes = {"usd_per_kwh": np.array([0.05, 0.1, 0.15, 0.2])}
     lines = summarise(axes, {"usd_per_kwh": "USD/kWh"}, np.array([0, 0, 1, 1]), ["a", "b"])
-    assert "a wins up to 0.1 usd_per_kwh and b from 0.15 usd_per_kwh" in lines[-1]
-    assert summarise(axes, {}, np.array([1, 1, 1, 1]), ["a", "b"]) == ["b wins in all 4 scenarios"]
+    assert "a has the lowest $/Mtok up to 0.1 usd_per_kwh and b from 0.15 usd_per_kwh" in lines[-1]
+    assert summarise(axes, {}, np.array([1, 1, 1, 1]), ["a", "b"]) == ["b has the lowest $/Mtok in all 4 scenarios"]
     assert summarise(axes, {}, np.array([-1] * 4), ["a"]) == ["no option is feasible in any scenario"]
+
+
+def test_sweep_names_lowest_cost_second_and_best_score(catalog):
+    from advisor import api
+
+    res = api.sweep(catalog, {"workload": WL, "axes": [{"name": "usd_per_kwh", "values": [0.05, 0.5]}]})
+    doc = res.to_dict()
+    assert doc["schema_version"] == "2.0"
+    cost = np.asarray(res.rows["usd_per_mtok"]).reshape(2, -1)
+    score = np.asarray(res.rows["score"]).reshape(2, -1)
+    for sc, row in enumerate(doc["scenarios"]):
+        assert {"lowest_cost", "lowest_usd_per_mtok", "second_lowest_cost", "best_score"} <= set(row)
+        assert "winner" not in row and "runner_up" not in row
+        order = np.argsort(np.where(np.isfinite(cost[sc]), cost[sc], np.inf))
+        assert row["lowest_cost"] == res.options[order[0]] and row["second_lowest_cost"] == res.options[order[1]]
+        assert row["lowest_usd_per_mtok"] == pytest.approx(cost[sc, order[0]])
+        assert row["best_score"] == res.options[int(np.nanargmax(score[sc]))]
+        assert np.nanmax(score[sc]) <= 100.0
+    # the sweep's score is recommend's: same order over the options recommend ranks
+    rec = api.recommend(catalog, api.workload_from_dict(WL, sets=["datacenter.usd_per_kwh=0.05"]), keep_inefficient=True)
+    singles = [o for o in rec.options if "+" not in o.id]
+    col = {lab: score[0, i] for i, lab in enumerate(res.options)}
+    assert [o.id for o in singles] == sorted((o.id for o in singles), key=lambda i: (-round(col[i], 6), i))
+    top = max(singles, key=lambda o: o.score)
+    assert res.best_score[0] == top.id
