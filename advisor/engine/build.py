@@ -8,7 +8,7 @@ from datetime import date
 from advisor.domain import LLM, Catalog, System
 from advisor.engine import arch as arch_mod
 from advisor.engine.factors import Factors
-from advisor.engine.grid import BATCHES, LAYOUTS, Grid, GridSetup, evaluate_grid
+from advisor.engine.grid import BATCHES, Grid, GridSetup, evaluate_grid
 from advisor.engine.types import FloatArray
 from advisor.engine.hardware import hw_arrays
 
@@ -37,7 +37,7 @@ def grid_for(
                    days_since_release=max(days, 0.0))
     grid = evaluate_grid(
         arch_mod.coeffs(model), hw_arrays(catalog, systems), wl, fac,
-        layouts=LAYOUTS if layouts is None else layouts, batches=BATCHES if batches is None else batches,
+        layouts=layouts, batches=BATCHES if batches is None else batches,
         kv_reserve=catalog.defaults.kv_reserve_fraction,
     )
     return grid, days

@@ -21,7 +21,7 @@ import numpy as np
 from advisor.domain import Catalog
 from advisor.domain.base import PRECISION_ORDER
 from advisor.engine.arch import ArchCoeffs, coeffs
-from advisor.engine.factors import Factors, maturity_fraction
+from advisor.engine.factors import DEFAULT_BANDS, Factors, maturity_curve
 from advisor.engine.grid import BATCHES
 from advisor.engine.hardware import HwArrays
 from advisor.engine.params import FitValues, ParamTable
@@ -68,13 +68,16 @@ class Predictor:
         self.replays, self.hw, self.space = replays, hw, space
         self.arch: dict[str, ArchCoeffs] = {}
         by_key: dict[tuple[str, bool], list[int]] = {}
+        self.model_ids: list[str] = []  # canonical model id of each point
         for i, r in enumerate(replays):
             mid = catalog.model(r.point.model).id
+            self.model_ids.append(mid)
             self.arch.setdefault(mid, coeffs(catalog.model(mid)))
             by_key.setdefault((mid, r.batch == 0), []).append(i)
         n = len(replays)
         row = np.array([r.hw_row for r in replays], dtype=np.intp)
         self.eco_idx = np.array([space.ecosystems.index(r.ecosystem) if r.ecosystem in space.ecosystems else -1 for r in replays])
+        self.acc_idx = np.array([space.accelerators.index(r.point.accelerator) for r in replays], dtype=np.intp)
         self.prec = np.array([PRECISION_ORDER.index(r.point.precision) for r in replays], dtype=np.intp)
         points = hw.at(row, self.prec)  # every hardware column at each point's system and precision
         self.groups: list[ReplayGroup] = []
@@ -82,7 +85,7 @@ class Predictor:
             idx = np.array(ids, dtype=np.intp)
             view = points.map(_point_view(idx, search))
             self.groups.append(ReplayGroup(self.arch[mid], idx, search, view))
-        self.mat = maturity_fraction(hw.day0_fraction[row], hw.days_to_mature[row], np.array([r.days for r in replays]))
+        self.days = np.array([r.days for r in replays])
         self.G = np.array([r.gpus for r in replays])
         self.B = np.array([r.batch for r in replays])
         self.B_run = np.maximum(self.B, 1.0)  # a replica runs at least one sequence when busy
@@ -90,6 +93,7 @@ class Predictor:
         self.isl = np.array([float(r.point.isl) for r in replays])
         self.osl = np.array([float(r.point.osl) for r in replays])
         self.disagg = np.array([r.point.disaggregated for r in replays])
+        self.ep = np.array([1.0 if r.ep else 0.0 for r in replays])
         self.n_acc = np.array([float(r.point.n_accelerators) for r in replays])
         self.server = np.array([r.point.scenario == "server" for r in replays])
         self.basis = np.array([r.basis for r in replays])
@@ -109,19 +113,19 @@ class Predictor:
         eco = np.where(self.eco_idx >= 0, self.eco_idx, 0)
         for grp in self.groups:
             idx = grp.idx
-            e = eco[idx]
+            e, a = eco[idx], self.acc_idx[idx]
             # (K, n) per point; shared ones (K, 1)
             fac = StepFactors(
-                bw_eff=v.bw_eff[:, e], fl_eff=v.fl_eff[:, e], t_layer_s=v.t_layer_s[:, e],
+                bw_eff=v.bw_eff[:, a], fl_eff=v.fl_eff[:, a], t_layer_s=v.t_layer_s[:, a],
                 prec_mult=v.prec_mult[:, self.prec[idx]],
-                speed=self.mat[idx][None, :] ** v.beta[:, None],
-                alpha_s=v.alpha_s[:, None], attn_eff=v.attn_eff[:, None], pf_eff=v.pf_eff[:, None],
+                speed=maturity_curve(v.day0_fraction[:, e], v.maturity_tau_days[:, e], self.days[idx][None, :]),
+                alpha_s=v.alpha_s[:, None], attn_eff=v.attn_eff[:, e], pf_eff=v.pf_eff[:, None],
                 accept=v.accept[:, None], imbalance=v.imbalance[:, None], overlap=v.overlap[:, None],
             )
             if not grp.search:
                 pt = ServingPoint(gpus=self.G[idx][None, :], prec=self.prec[idx][None, :], spec=self.spec[idx][None, :],
                                   batch=self.B_run[idx][None, :], isl=self.isl[idx][None, :], osl=self.osl[idx][None, :],
-                                  disaggregated=self.disagg[idx][None, :])
+                                  disaggregated=self.disagg[idx][None, :], ep=self.ep[idx][None, :])
                 out = simulate(grp.arch, grp.hw, fac, pt)
                 busy = (self.B[idx] / self.B_run[idx])[None, :]  # replicas idle part of the time below one sequence
                 t = busy * np.where(self.basis[idx] == "total", out.total_tok_s_per_gpu, out.output_tok_s_per_gpu)
@@ -142,29 +146,65 @@ class Predictor:
                 thr[:, idx] = np.maximum(t.reshape(K, len(idx), -1).max(axis=2), 1e-3)
         return thr, usr
 
-    def residuals(self, th: FloatArray, mask: FloatArray | None = None) -> FloatArray:
-        """(K, M) residual vectors: log errors of throughput, interactivity, and the priors."""
+    def data_residuals(self, th: FloatArray, mask: FloatArray | None = None) -> FloatArray:
+        """(K, 2N) log errors of throughput, then (weighted) interactivity; masked points give 0."""
         thr, usr = self.predict(th)
         r1 = np.log(thr / self.meas_thr)
         has_u = ~np.isnan(self.meas_user)
         r2 = np.where(has_u, USER_WEIGHT * np.log(np.where(has_u, usr, 1.0) / np.where(has_u, self.meas_user, 1.0)), 0.0)
         if mask is not None:
             r1, r2 = r1 * mask, r2 * mask
-        prior = (np.atleast_2d(th) - self.space.prior()) / PRIOR_SIGMA * 0.3
-        return np.concatenate([r1, r2, prior], axis=1)
+        return np.concatenate([r1, r2], axis=1)
+
+    def prior_residuals(self, th: FloatArray) -> FloatArray:
+        """(K, n) pulls toward the priors (accelerator offsets toward their ecosystem: the shrinkage)."""
+        return (np.atleast_2d(th) - self.space.prior()) / PRIOR_SIGMA * self.space.prior_weights()
+
+    def residuals(self, th: FloatArray, mask: FloatArray | None = None) -> FloatArray:
+        """(K, M) residual vectors: log errors of throughput, interactivity, and the priors."""
+        return np.concatenate([self.data_residuals(th, mask), self.prior_residuals(th)], axis=1)
+
+    def dependence(self) -> FloatArray:
+        """(n_params, 2N): 1 where a data residual depends on a parameter (its ecosystem's, its chip's, shared)."""
+        if getattr(self, "_dep", None) is None:
+            sp = self.space
+            dep = np.ones((len(sp), self.n))
+            for j, name in enumerate(sp.names):
+                head, _, key = name.partition(".")
+                if key and head in sp.ecosystems:
+                    dep[j] = self.eco_idx == sp.ecosystems.index(head)
+                elif key and head in sp.accelerators:
+                    dep[j] = self.acc_idx == sp.accelerators.index(head)
+            self._dep: FloatArray | None = np.concatenate([dep, dep], axis=1)
+        assert self._dep is not None
+        return self._dep
 
 
-def _lm(pred: Predictor, th0: FloatArray, mask: FloatArray | None = None, iters: int = 40, tol: float = 1e-6) -> FloatArray:
+def _jacobian(pred: Predictor, th: FloatArray, r_data: FloatArray, mask: FloatArray | None, h: float) -> FloatArray:
+    """(M, n) Jacobian of the residuals: one finite difference per group of parameters no point shares."""
+    groups = pred.space.groups()
+    n = len(th)
+    E = np.zeros((len(groups), n))
+    col_group = np.zeros(n, dtype=np.intp)
+    for g, cols in enumerate(groups):
+        E[g, cols] = 1.0
+        col_group[cols] = g
+    D = (pred.data_residuals(th[None, :] + h * E, mask) - r_data[None, :]) / h  # (groups, 2N)
+    J_data = (D[col_group] * pred.dependence()).T
+    J_prior = np.diag(pred.space.prior_weights() / PRIOR_SIGMA)
+    return np.concatenate([J_data, J_prior], axis=0)
+
+
+def _lm(pred: Predictor, th0: FloatArray, mask: FloatArray | None = None, iters: int = 60, tol: float = 1e-6) -> FloatArray:
     """Levenberg-Marquardt from th0 on the (masked) residuals."""
     th = th0.copy()
     lam = 1e-2
     h = 1e-4
-    eye = np.eye(len(th))
     r = pred.residuals(th[None, :], mask)[0]
     cost = float(r @ r)
+    n_data = 2 * pred.n
     for _ in range(iters):
-        batch = th[None, :] + h * eye
-        J = (pred.residuals(batch, mask) - r[None, :]).T / h  # (M, n)
+        J = _jacobian(pred, th, r[:n_data], mask, h)
         A = J.T @ J
         g = J.T @ r
         improved = False
@@ -197,12 +237,32 @@ class CalibrationReport:
     """Fitted values in their units with bounds, unit, meaning and prior (params.ParamTable.rows)."""
 
 
-def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 6) -> CalibrationReport:
+def param_table(catalog: Catalog, replays: list[Replay]) -> ParamTable:
+    """The fit's parameters: per ecosystem with data (maturity prior from the catalog), per chip with data, shared."""
+    ecos = sorted({r.ecosystem for r in replays})
+    accs = sorted({r.point.accelerator for r in replays})
+    acc_eco = tuple(ecos.index(catalog.accelerator(a).ecosystem) for a in accs)
+    mat = tuple((catalog.ecosystem(e).maturity.day0_fraction, catalog.ecosystem(e).maturity.days_to_mature) for e in ecos)
+    return ParamTable(tuple(ecos), tuple(accs), acc_eco, mat)
+
+
+def setup(catalog: Catalog) -> tuple[Predictor, FloatArray] | None:
+    """The predictor over the catalog's usable points and the full fit's parameter vector (None: no points)."""
+    replays, hw = build_replays(catalog)
+    if not replays:
+        return None
+    space = param_table(catalog, replays)
+    pred = Predictor(catalog, replays, hw, space)
+    return pred, _lm(pred, space.prior())
+
+
+def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 6, bands: dict[str, float] | None = None) -> CalibrationReport:
+    """Fit the factors; with `loo`, refit each point out and predict it. `bands`: class bands from a grouped
+    cross-validation (crossval.class_bands), else the stated defaults (factors.DEFAULT_BANDS)."""
     replays, hw = build_replays(catalog)
     if not replays:
         return CalibrationReport(Factors(), [], {"points": 0}, {})
-    ecos = sorted({r.ecosystem for r in replays})
-    space = ParamTable(tuple(ecos))
+    space = param_table(catalog, replays)
     pred = Predictor(catalog, replays, hw, space)
     th0 = space.prior()
     before_thr, before_usr = pred.predict(th0[None, :])
@@ -234,13 +294,17 @@ def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 6) -> Calibratio
         }
         rows.append(row)
     summary = summarise(rows)
-    bands: dict[str, float] = {}
+    eco_bands: dict[str, float] = {}
     for eco, s in summary["per_ecosystem"].items():
-        bands[eco] = s["loo_p80_abs_error_pct"] if s["loo_p80_abs_error_pct"] is not None else s["p80_abs_error_pct"]
+        eco_bands[eco] = s["loo_p80_abs_error_pct"] if s["loo_p80_abs_error_pct"] is not None else s["p80_abs_error_pct"]
     allp = summary["all"]
-    bands["*"] = max(60.0, 2 * (allp["loo_p80_abs_error_pct"] or allp["p80_abs_error_pct"]))
+    eco_bands["*"] = max(60.0, 2 * (allp["loo_p80_abs_error_pct"] or allp["p80_abs_error_pct"]))
+    eco_bands.update(bands if bands is not None else {k: v for k, v in DEFAULT_BANDS.items() if k != "*"})
+    if bands is not None and "*" in bands:
+        eco_bands["*"] = bands["*"]
     pairs: set[tuple[str, str]] = {(r.ecosystem, str(r.point.precision)) for r in replays}
-    factors = replace(space.to_factors(th[None, :], pairs, bands), summary=summary["all"])
+    measured = {(r.point.accelerator, catalog.model(r.point.model).id) for r in replays}
+    factors = replace(space.to_factors(th[None, :], pairs, eco_bands, measured), summary=summary["all"])
     params = dict(zip(space.names, [float(x) for x in th]))
     return CalibrationReport(factors, rows, summary, params, space.rows(th[None, :]))
 

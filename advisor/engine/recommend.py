@@ -241,7 +241,7 @@ def _point(ctx: Context, cr: ClassResult, s: System, i: int, flat: int, price: f
         output_tok_s_per_gpu=out, total_tok_s_per_gpu=tot, tok_s_per_user=c["tok_s_per_user"], ttft_s=c["ttft_s"],
         mem_used_gb_per_gpu=c["mem_used_gb"], fits=c["fits"], bound=c["bound"],
         mode=ctx.factors.mode(acc.ecosystem, c["precision"]),
-        error_band_pct=round(ctx.factors.band(acc.ecosystem, c["precision"]), 1), days_since_release=cr.days,
+        error_band_pct=round(ctx.factors.band(acc.ecosystem, c["precision"], acc.id, cat.model(tc.model).id), 1), days_since_release=cr.days,
         tok_s_per_mw=float(tco.tok_s_per_mw(tot, watts)), joules_per_token=float(tco.joules_per_token(tot, watts)),
         all_in_watts_per_gpu=watts, **extra,
     )

@@ -15,6 +15,7 @@ from datetime import date
 
 from advisor.domain import BenchmarkPoint, Catalog, System
 from advisor.engine.hardware import HwArrays, hw_arrays
+from advisor.engine.layouts import decode_is_ep
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Replay:
     measured_tok_s_per_gpu: float  # on the basis the model predicts (see `basis`)
     basis: str  # total | output | decode_output
     measured_tok_s_per_user: float | None
+    ep: bool = False  # decode ran expert parallel with data-parallel attention (layouts.py)
 
 
 def _days_between(later: str, earlier: str) -> float:
@@ -118,5 +120,6 @@ def build_replays(catalog: Catalog, points: list[BenchmarkPoint] | None = None) 
             days=_days_between(p.as_of, model.release_date) if len(p.as_of) >= 7 else 365.0,
             measured_tok_s_per_gpu=meas, basis=basis,
             measured_tok_s_per_user=p.tok_s_per_user if p.concurrency is not None else None,
+            ep=decode_is_ep(p.parallelism) and model.architecture == "moe" and g > 1 and b >= g,
         ))
     return replays, hw_arrays(catalog, systems)

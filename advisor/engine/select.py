@@ -38,6 +38,7 @@ def cell(grid: Grid, s: int, flat: int) -> dict:
         "fits": bool(grid.metrics["fits"][s, g, p, m, b]),
         "bound": "compute" if bool(grid.metrics["compute_bound"][s, g, p, m, b]) else "memory",
         "gpus_per_replica": int(grid.layouts[g]),
+        "layout": grid.layout_kinds[g] if grid.layout_kinds else "tp",
         "batch": int(grid.batches[b]),
         "precision": PRECISION_ORDER[p],
         "spec_decode": "mtp" if SPEC[m] > 0 else "none",
