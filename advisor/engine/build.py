@@ -29,12 +29,15 @@ def days_since(release: str, today_: date | None = None) -> float:
 def grid_for(
     catalog: Catalog, systems: list[System], model: LLM, fac: Factors, *, isl: int, osl: int, precision: str = "auto",
     spec_decode: str = "auto", accept: float | None = None, days_since_release: float | None = None,
-    layouts: FloatArray | None = None, batches: FloatArray | None = None,
+    layouts: FloatArray | None = None, batches: FloatArray | None = None, serving: str = "agg",
 ) -> tuple[Grid, float]:
-    """The grid of one model on these systems, and the days since release it assumed."""
+    """The grid of one model on these systems, and the days since release it assumed.
+
+    serving: agg | disagg | auto (engine/serving.py); grid.metrics["disaggregated"] says what each cell used.
+    """
     days = days_since(model.release_date) if days_since_release is None else days_since_release
     wl = GridSetup(isl=isl, osl=osl, precision=precision, spec_decode=spec_decode, accept=accept,
-                   days_since_release=max(days, 0.0))
+                   days_since_release=max(days, 0.0), serving=serving)
     grid = evaluate_grid(
         arch_mod.coeffs(model), hw_arrays(catalog, systems), wl, fac,
         layouts=layouts, batches=BATCHES if batches is None else batches,

@@ -256,6 +256,23 @@ def setup(catalog: Catalog) -> tuple[Predictor, FloatArray] | None:
     return pred, _lm(pred, space.prior())
 
 
+def holdout_predict(catalog: Catalog, ids: tuple[str, ...] | list[str]) -> dict[str, tuple[float, float]]:
+    """Fit without the points `ids` (from the priors, like a fresh fit), then predict each at its own setup:
+    {id: (predicted, measured tok/s/GPU on the point's basis)}."""
+    replays, hw = build_replays(catalog)
+    space = param_table(catalog, replays)
+    pred = Predictor(catalog, replays, hw, space)
+    pos = {r.point.id: i for i, r in enumerate(replays)}
+    missing = [i for i in ids if i not in pos]
+    if missing:
+        raise KeyError(f"not usable measured points: {missing}")
+    mask = np.ones(pred.n)
+    mask[[pos[i] for i in ids]] = 0.0
+    th = _lm(pred, space.prior(), mask)
+    thr = pred.predict(th[None, :])[0][0]
+    return {i: (float(thr[pos[i]]), float(pred.meas_thr[pos[i]])) for i in ids}
+
+
 def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 6, bands: dict[str, float] | None = None) -> CalibrationReport:
     """Fit the factors; with `loo`, refit each point out and predict it. `bands`: class bands from a grouped
     cross-validation (crossval.class_bands), else the stated defaults (factors.DEFAULT_BANDS)."""

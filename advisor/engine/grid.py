@@ -16,6 +16,8 @@ from advisor.engine.factors import Factors, maturity_curve
 from advisor.engine.hardware import HwArrays
 from advisor.engine.layouts import TP_GPUS, default_layouts, kind_names
 from advisor.engine.precision import N_PRECISIONS
+from advisor.engine.queueing import P99, prefill_wait
+from advisor.engine.serving import POOL_UTILISATION, SERVING_MODES, disaggregated_metrics
 from advisor.engine.throughput import ServingPoint, StepFactors, StepResult, simulate
 from advisor.engine.types import BoolArray, FloatArray
 
@@ -23,6 +25,7 @@ LAYOUTS = np.array(TP_GPUS, dtype=float)  # tensor-parallel layouts; the default
 BATCHES = np.unique(np.round(np.geomspace(1, 2048, 56))).astype(float)
 SPEC = np.array([0.0, 1.0])  # 0 = no speculative decoding, 1 = one MTP draft token
 METRICS = ("tok_s_per_user", "output_tok_s_per_gpu", "total_tok_s_per_gpu", "ttft_s", "mem_used_gb", "t_step_s")
+SERVING_METRICS = ("disaggregated", "prefill_gpus_per_replica", "ttft_p99_s")  # mode used, its prefill pool, TTFT p99
 FLAGS = ("fits", "compute_bound")
 AXES = ("system", "gpus_per_replica", "precision", "spec_decode", "batch")
 
@@ -37,7 +40,8 @@ class GridSetup:
     spec_decode: str = "auto"  # auto | none | mtp
     accept: float | None = None  # MTP acceptance override
     days_since_release: float | None = None  # None = mature
-    disaggregated: bool = False
+    disaggregated: bool = False  # decode-only figures (replaying a measured disaggregated run's decode GPUs)
+    serving: str = "agg"  # agg | disagg | auto (serving.py): whole-deployment figures of each mode, auto = better
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Grid:
     factors: Factors
     bands_pct: list[float] = field(default_factory=list)  # per system: its error band, percent (Factors.band_for)
     layout_kinds: tuple[str, ...] = ()  # per layout index: "tp" | "ep" (layouts.py)
+    setup: GridSetup | None = None  # what the grid was evaluated for
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -118,7 +123,8 @@ def evaluate_grid(
         isl=np.asarray(float(wl.isl)), osl=np.asarray(float(wl.osl)), disaggregated=wl.disaggregated, kv_reserve=kv_reserve,
         ep=ep.reshape(1, -1, 1, 1, 1),
     )
-    out = simulate(arch, hw.at(np.arange(S).reshape(s), P), step_factors(factors, hw, wl, s, P), point)
+    fa = step_factors(factors, hw, wl, s, P)
+    out = simulate(arch, hw.at(np.arange(S).reshape(s), P), fa, point)
     # which cells are real options
     prec_ok = (hw.peak > 0) & hw.eco_prec_ok & np.array([p in arch.precisions for p in PRECISION_ORDER])
     if wl.precision != "auto":
@@ -144,8 +150,41 @@ def evaluate_grid(
     # what backs each system's figures: its own measured points, its siblings', or none (Factors.mode_for)
     modes = [factors.mode_for(acc, eco) for acc, eco in zip(hw.accelerator_ids, hw.ecosystems)]
     bands = [factors.band_for(acc, eco, arch.model_id) for acc, eco in zip(hw.accelerator_ids, hw.ecosystems)]
-    return Grid(hw=hw, layouts=layouts, batches=batches, valid=valid, metrics=grid_metrics(out, valid.shape),
-                modes=modes, factors=factors, bands_pct=bands, layout_kinds=kind_names(ep))
+    metrics = grid_metrics(out, valid.shape)
+    if wl.serving not in SERVING_MODES:
+        raise ValueError(f"serving must be one of {SERVING_MODES}, not {wl.serving!r}")
+    use = np.zeros(valid.shape, dtype=bool)
+    pf_gpus = np.zeros(valid.shape)
+    t_pf_used: np.ndarray = out.t_prefill_s
+    B = batches.reshape(1, 1, 1, 1, -1)
+    if wl.serving != "agg" and not wl.disaggregated:
+        pool_ok = out.fits[..., :1] & prec_ok.reshape(S, 1, N_PRECISIONS, 1, 1) & layout_ok.reshape(S, -1, 1, 1, 1)
+        steps = wl.osl / (1.0 + SPEC.reshape(1, 1, 1, -1, 1) * fa.accept)
+        d = disaggregated_metrics(
+            arch, t_step=out.t_step_s, t_prefill=np.broadcast_to(out.t_prefill_s, valid.shape)[..., :1],
+            pool_ok=np.broadcast_to(pool_ok, valid.shape[:4] + (1,)), gpus=layouts.reshape(1, -1, 1, 1, 1),
+            batch=batches.reshape(1, 1, 1, 1, -1), steps=steps, isl=float(wl.isl), osl=float(wl.osl), prec=P,
+            out_bw=hw.out_bw.reshape(s))
+        allowed = hw.disagg_ok.reshape(s) & np.isfinite(d["total_tok_s_per_gpu"])
+        if wl.serving == "disagg":
+            use = np.broadcast_to(allowed, valid.shape).copy()
+            valid = valid & use
+        else:
+            use = allowed & (d["total_tok_s_per_gpu"] > metrics["total_tok_s_per_gpu"])
+            use = np.broadcast_to(use, valid.shape)
+        for k in ("tok_s_per_user", "output_tok_s_per_gpu", "total_tok_s_per_gpu", "ttft_s"):
+            metrics[k] = np.where(use, d[k], metrics[k])
+        pf_gpus = np.where(use, d["prefill_gpus_per_replica"], 0.0)
+        t_pf_used = np.where(use, d["t_prefill_s"], out.t_prefill_s)
+    # TTFT p99 (queueing.py): aggregated, the replica's own prefill queue (rho = B t_pf / t_life); disaggregated,
+    # a prefill worker of the pool at POOL_UTILISATION
+    t_life = wl.osl / metrics["tok_s_per_user"]
+    lam_b = np.where(use, POOL_UTILISATION * t_life / t_pf_used, B)
+    metrics["ttft_p99_s"] = metrics["ttft_s"] + prefill_wait(t_pf_used, t_life, lam_b, P99)
+    metrics["disaggregated"] = np.broadcast_to(use | bool(wl.disaggregated), valid.shape)
+    metrics["prefill_gpus_per_replica"] = np.broadcast_to(pf_gpus, valid.shape)
+    return Grid(hw=hw, layouts=layouts, batches=batches, valid=valid, metrics=metrics,
+                modes=modes, factors=factors, bands_pct=bands, layout_kinds=kind_names(ep), setup=wl)
 
 
 def grid_metrics(out: StepResult, shape: tuple[int, ...]) -> dict[str, np.ndarray]:

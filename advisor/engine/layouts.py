@@ -44,7 +44,7 @@ def decode_is_ep(parallelism: str) -> bool:
     (wide EP on NVL72) and "DP attention" are; TP with EP but without DP attention is treated as TP.
     """
     text = parallelism or ""
-    m = re.search(r"decode[^;]*", text)
+    m = re.search(r"\bdecode\b[^;]*", text)
     part = m.group(0) if m else text
     if re.search(r"EP(\d+)\s+dpattn=True", part):
         ep = int(re.search(r"EP(\d+)\s+dpattn=True", part).group(1))  # type: ignore[union-attr]

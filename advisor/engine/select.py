@@ -39,6 +39,7 @@ def cell(grid: Grid, s: int, flat: int) -> dict:
         "bound": "compute" if bool(grid.metrics["compute_bound"][s, g, p, m, b]) else "memory",
         "gpus_per_replica": int(grid.layouts[g]),
         "layout": grid.layout_kinds[g] if grid.layout_kinds else "tp",
+        "serving": "disagg" if bool(grid.metrics["disaggregated"][s, g, p, m, b]) else "agg",
         "batch": int(grid.batches[b]),
         "precision": PRECISION_ORDER[p],
         "spec_decode": "mtp" if SPEC[m] > 0 else "none",
