@@ -30,10 +30,12 @@ def grid_for(
     catalog: Catalog, systems: list[System], model: LLM, fac: Factors, *, isl: int, osl: int, precision: str = "auto",
     spec_decode: str = "auto", accept: float | None = None, days_since_release: float | None = None,
     layouts: FloatArray | None = None, batches: FloatArray | None = None, serving: str = "agg",
+    ep: FloatArray | None = None,
 ) -> tuple[Grid, float]:
     """The grid of one model on these systems, and the days since release it assumed.
 
     serving: agg | disagg | auto (engine/serving.py); grid.metrics["disaggregated"] says what each cell used.
+    layouts/ep: GPUs per replica and expert-parallel flags of the layout axis (default: layouts.default_layouts()).
     """
     days = days_since(model.release_date) if days_since_release is None else days_since_release
     wl = GridSetup(isl=isl, osl=osl, precision=precision, spec_decode=spec_decode, accept=accept,
@@ -41,6 +43,6 @@ def grid_for(
     grid = evaluate_grid(
         arch_mod.coeffs(model), hw_arrays(catalog, systems), wl, fac,
         layouts=layouts, batches=BATCHES if batches is None else batches,
-        kv_reserve=catalog.defaults.kv_reserve_fraction,
+        kv_reserve=catalog.defaults.kv_reserve_fraction, ep=ep,
     )
     return grid, days
