@@ -28,12 +28,12 @@ import numpy as np
 from advisor.domain.base import PRECISION_ORDER
 from advisor.engine.types import FloatArray
 
-PRIOR_PER_ECOSYSTEM = {"bw_eff": 0.6, "fl_eff": 0.45, "t_layer_s": 40e-6, "attn_eff": 0.7}
+PRIOR_PER_ECOSYSTEM = {"bw_eff": 0.6, "fl_eff": 0.7, "t_layer_s": 40e-6, "attn_eff": 0.7}
 PER_ACCELERATOR_KEYS = ("bw_eff", "fl_eff", "t_layer_s")
 MATURITY_KEYS = ("day0_fraction", "maturity_tau_days")
 PRIOR_SHARED = {
     "alpha_s": 8e-6,  # latency of one collective inside the scale-up domain
-    "pf_eff": 0.5,  # prefill: fraction of peak FLOPs reached
+    "pf_eff": 0.75,  # prefill: fraction of peak FLOPs reached
     "accept": 0.7,  # MTP acceptance rate of one drafted token
     "imbalance": 1.25,  # MoE expert load imbalance on bytes read (hottest GPU / mean), capped by all experts
     "overlap": 3.0,  # p-norm of (memory time, compute time): 1 = no overlap, large = perfect overlap

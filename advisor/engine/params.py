@@ -35,6 +35,8 @@ INF = math.inf
 OFFSET_LIMIT = 2.5  # per-accelerator offsets: logit (efficiencies) or log (time) units either way
 PRIOR_WEIGHT = 0.3  # weight of a prior row in the fit (per unit of fit space)
 SHRINK_WEIGHT = 1.0  # weight of an accelerator offset's pull toward its ecosystem
+FL_EFF_WEIGHT = 1.0  # firmer: without it, data of one model class trades compute efficiency against overlap
+OVERLAP_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,12 @@ class ParamDef:
     upper: float  # INF: bounded below only
     unit: str
     meaning: str
+    weight: float = PRIOR_WEIGHT  # of its prior row in the fit (per unit of fit space): larger = a firmer prior
 
 
 PER_ECOSYSTEM: tuple[ParamDef, ...] = (
     ParamDef("bw_eff", 0.0, 1.0, "", "achieved / peak memory bandwidth in decode"),
-    ParamDef("fl_eff", 0.0, 1.0, "", "achieved / peak FLOP/s of decode GEMMs (bf16 reference)"),
+    ParamDef("fl_eff", 0.0, 1.0, "", "achieved / peak FLOP/s of decode GEMMs (bf16 reference)", FL_EFF_WEIGHT),
     ParamDef("t_layer_s", 0.0, 1e-3, "s", "fixed time per layer per step (kernel launches, synchronisation)"),
     ParamDef("attn_eff", 0.0, 1.0, "", "long-context attention kernels' share of the memory efficiency"),
     ParamDef("day0_fraction", 1e-4, 1.0, "", "maturity curve: fraction of mature throughput on a model's day 0"),
@@ -67,11 +70,12 @@ every listed chip); bf16 is the reference, fixed at 1 in the fit and in Factors 
 SHARED: tuple[ParamDef, ...] = (
     ParamDef("prec.fp8", 0.0, PREC_MULT_MAX, "", "fp8/int8 GEMM efficiency relative to bf16's (of its own peak)"),
     ParamDef("prec.fp4", 0.0, PREC_MULT_MAX, "", "fp4 GEMM efficiency relative to bf16's (of its own peak)"),
-    ParamDef("alpha_s", 0.0, 1e-3, "s", "latency of one collective inside the scale-up domain"),
+    ParamDef("alpha_s", 1e-6, 5e-5, "s", "latency of one collective inside the scale-up domain (NVLink/xGMI: 1-50 us)"),
     ParamDef("pf_eff", 0.0, 1.0, "", "prefill: achieved / peak FLOP/s"),
     ParamDef("accept", 0.0, 1.0, "", "MTP acceptance rate of one drafted token"),
     ParamDef("imbalance", 1.0, 3.0, "", "MoE expert bytes on the hottest GPU / mean (capped at all the experts)"),
-    ParamDef("overlap", 1.0, 8.0, "", "p-norm of memory and compute time: 1 = no overlap (sum), 8 = nearly max"),
+    ParamDef("overlap", 1.0, 8.0, "", "p-norm of memory and compute time: 1 = no overlap (sum), 8 = nearly max",
+             OVERLAP_WEIGHT),
 )
 
 
@@ -160,10 +164,10 @@ class ParamTable:
                     prior = min(max(mat.get(e, (0.5, 30.0))[0], 2e-4), 0.99)
                 elif d.key == "maturity_tau_days":
                     prior = min(max(mat.get(e, (0.5, 30.0))[1] * TAU_PER_DAYS_TO_MATURE, 1.0), 300.0)
-                rows.append(Param(f"{e}.{d.key}", prior, d.lower, d.upper, d.unit, d.meaning))
+                rows.append(Param(f"{e}.{d.key}", prior, d.lower, d.upper, d.unit, d.meaning, d.weight))
         for a in self.accelerators:
             rows += [Param(f"{a}.{d.key}", 0.0, d.lower, d.upper, d.unit, d.meaning, SHRINK_WEIGHT) for d in PER_ACCELERATOR]
-        rows += [Param(d.key, _prior(d.key), d.lower, d.upper, d.unit, d.meaning) for d in SHARED]
+        rows += [Param(d.key, _prior(d.key), d.lower, d.upper, d.unit, d.meaning, d.weight) for d in SHARED]
         object.__setattr__(self, "params", tuple(rows))  # derived once; the table stays frozen
 
     @property
