@@ -39,6 +39,7 @@ SERVER_MAX_TTFT_S = 2.0
 SEARCH_LAYOUTS = np.array([1.0, 2.0, 4.0, 8.0])
 PRIOR_SIGMA = 1.0  # log-space width of the priors (a factor of e either way)
 USER_WEIGHT = 0.5  # weight of the interactivity residual against the throughput one
+PREFILL_WEIGHT = 0.5  # weight of the one-sided prefill-capacity residual (disaggregated prefill pools)
 
 
 # --- prediction ------------------------------------------------------------------
@@ -101,6 +102,14 @@ class Predictor:
         self.meas_thr = np.array([r.measured_tok_s_per_gpu for r in replays])
         self.meas_user = np.array([r.measured_tok_s_per_user or np.nan for r in replays])
         self.n = n
+        # disaggregated points whose prefill pool's measured rate bounds the model's prefill capacity from below
+        self.pf_gpus = np.array([r.prefill_gpus for r in replays])
+        self.meas_in = np.array([r.measured_input_tok_s_per_gpu or np.nan for r in replays])
+        self.pf_idx = np.flatnonzero((self.pf_gpus > 0) & np.isfinite(self.meas_in) & (self.B > 0))
+        self.pf_groups: list[tuple[ArchCoeffs, IntArray, HwArrays]] = []  # per model: points, hardware view
+        for mid in sorted({self.model_ids[i] for i in self.pf_idx}):
+            idx = np.array([i for i in self.pf_idx if self.model_ids[i] == mid], dtype=np.intp)
+            self.pf_groups.append((self.arch[mid], idx, points.map(_point_view(idx, False))))
 
     def predict(self, th: FloatArray) -> tuple[FloatArray, FloatArray]:
         """(throughput on each point's basis, tok/s/user), each shaped (K, N)."""
@@ -147,15 +156,47 @@ class Predictor:
                 thr[:, idx] = np.maximum(t.reshape(K, len(idx), -1).max(axis=2), 1e-3)
         return thr, usr
 
+    def prefill_capacity(self, v: FitValues) -> FloatArray:
+        """(K, N) prompt tokens/s one prefill GPU can take at each disaggregated point's prefill worker size
+        (NaN where the point gives no prefill figure)."""
+        K = v.alpha_s.shape[0]
+        out = np.full((K, self.n), np.nan)
+        eco = np.where(self.eco_idx >= 0, self.eco_idx, 0)
+        for arch, idx, hw in self.pf_groups:
+            e, a = eco[idx], self.acc_idx[idx]
+            fac = StepFactors(
+                bw_eff=v.bw_eff[:, a], fl_eff=v.fl_eff[:, a], t_layer_s=v.t_layer_s[:, a],
+                prec_mult=v.prec_mult[:, self.prec[idx]],
+                speed=maturity_curve(v.day0_fraction[:, e], v.maturity_tau_days[:, e], self.days[idx][None, :]),
+                alpha_s=v.alpha_s[:, None], attn_eff=v.attn_eff[:, e], pf_eff=v.pf_eff[:, None],
+                accept=v.accept[:, None], imbalance=v.imbalance[:, None], overlap=v.overlap[:, None],
+            )
+            one = np.ones((1, idx.size))
+            pt = ServingPoint(gpus=self.pf_gpus[idx][None, :], prec=self.prec[idx][None, :], spec=0.0 * one, batch=one,
+                              isl=self.isl[idx][None, :], osl=self.osl[idx][None, :])
+            t_pf = np.broadcast_to(simulate(arch, hw, fac, pt).t_prefill_s, (K, idx.size))
+            out[:, idx] = self.isl[idx][None, :] / (t_pf * self.pf_gpus[idx][None, :])
+        return out
+
     def data_residuals(self, th: FloatArray, mask: FloatArray | None = None) -> FloatArray:
-        """(K, 2N) log errors of throughput, then (weighted) interactivity; masked points give 0."""
-        thr, usr = self.predict(th)
+        """(K, 3N) log errors of throughput, (weighted) interactivity, and the prefill bound; masked points give 0.
+
+        The third block is one-sided: a disaggregated run's prefill pool took its prompts at the measured rate,
+        so the model's prefill capacity must be at least that (the pool may have had slack: no penalty above)."""
+        v = self.space.values(th)
+        thr, usr = self.predict_values(v)
         r1 = np.log(thr / self.meas_thr)
         has_u = ~np.isnan(self.meas_user)
         r2 = np.where(has_u, USER_WEIGHT * np.log(np.where(has_u, usr, 1.0) / np.where(has_u, self.meas_user, 1.0)), 0.0)
+        r3 = np.zeros_like(r1)
+        if self.pf_idx.size:
+            cap = self.prefill_capacity(v)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r3 = PREFILL_WEIGHT * np.maximum(np.log(self.meas_in / cap), 0.0)
+            r3 = np.where(np.isfinite(r3), r3, 0.0)
         if mask is not None:
-            r1, r2 = r1 * mask, r2 * mask
-        return np.concatenate([r1, r2], axis=1)
+            r1, r2, r3 = r1 * mask, r2 * mask, r3 * mask
+        return np.concatenate([r1, r2, r3], axis=1)
 
     def prior_residuals(self, th: FloatArray) -> FloatArray:
         """(K, n) pulls toward the priors (accelerator offsets toward their ecosystem: the shrinkage)."""
@@ -176,7 +217,7 @@ class Predictor:
                     dep[j] = self.eco_idx == sp.ecosystems.index(head)
                 elif key and head in sp.accelerators:
                     dep[j] = self.acc_idx == sp.accelerators.index(head)
-            self._dep: FloatArray | None = np.concatenate([dep, dep], axis=1)
+            self._dep: FloatArray | None = np.concatenate([dep, dep, dep], axis=1)
         assert self._dep is not None
         return self._dep
 
@@ -203,7 +244,7 @@ def _lm(pred: Predictor, th0: FloatArray, mask: FloatArray | None = None, iters:
     h = 1e-4
     r = pred.residuals(th[None, :], mask)[0]
     cost = float(r @ r)
-    n_data = 2 * pred.n
+    n_data = 3 * pred.n
     for _ in range(iters):
         J = _jacobian(pred, th, r[:n_data], mask, h)
         A = J.T @ J

@@ -32,6 +32,18 @@ class Replay:
     basis: str  # total | output | decode_output
     measured_tok_s_per_user: float | None
     ep: bool = False  # decode ran expert parallel with data-parallel attention (layouts.py)
+    prefill_gpus: float = 0.0  # disaggregated: GPUs of one prefill worker (0: unknown)
+    measured_input_tok_s_per_gpu: float | None = None  # disaggregated: prompt tokens/s per prefill GPU (measured)
+
+
+def prefill_worker_gpus(parallelism: str) -> float:
+    """GPUs of one prefill worker of a disaggregated run, from its parallelism text (0: unknown)."""
+    m = re.search(r"prefill TP(\d+)[^;]*?workers=(\d+)\s*\((\d+) GPU\)", parallelism or "")
+    if m:
+        workers = int(m.group(2))
+        return float(int(m.group(3)) / workers) if workers > 0 else float(m.group(1))
+    m = re.search(r"prefill: (\d+) GPU, TP=(\d+)", parallelism or "")
+    return float(m.group(2)) if m else 0.0
 
 
 def _days_between(later: str, earlier: str) -> float:
@@ -121,5 +133,8 @@ def build_replays(catalog: Catalog, points: list[BenchmarkPoint] | None = None) 
             measured_tok_s_per_gpu=meas, basis=basis,
             measured_tok_s_per_user=p.tok_s_per_user if p.concurrency is not None else None,
             ep=decode_is_ep(p.parallelism) and model.architecture == "moe" and g > 1 and b >= g,
+            prefill_gpus=prefill_worker_gpus(p.parallelism) if p.disaggregated else 0.0,
+            measured_input_tok_s_per_gpu=(p.input_tok_s_per_gpu if p.disaggregated and p.prefill_gpus
+                                          and "input_tok_s_per_gpu" not in (p.estimated or []) else None),
         ))
     return replays, hw_arrays(catalog, systems)

@@ -181,3 +181,32 @@ def test_saved_and_reloaded_factors_predict_what_the_fit_predicted(catalog):
         checked += 1
         precisions.add(row["precision"])
     assert checked >= 30 and precisions == {"fp4", "fp8", "bf16"}
+
+
+@pytest.mark.parametrize("text,gpus", [
+    ("disagg: prefill TP4 EP4 dpattn=True workers=3 (12 GPU); decode TP4 EP4 dpattn=True workers=5 (20 GPU)", 4.0),
+    ("disagg: prefill TP1 EP1 dpattn=True workers=10 (40 GPU); decode TP1 EP1 dpattn=True workers=1 (32 GPU)", 4.0),
+    ("prefill: 24 GPU, TP=8; decode: 8 GPU, EP=8", 8.0),
+    ("TP8", 0.0),
+])
+def test_prefill_worker_size_of_a_disaggregated_run(text, gpus):
+    from advisor.engine.replay import prefill_worker_gpus
+
+    assert prefill_worker_gpus(text) == gpus
+
+
+def test_prefill_bound_is_one_sided(catalog):
+    """A disaggregated run's prefill pool took prompts at the measured rate: the model's prefill capacity is
+    penalised only where it falls below that rate (the pool may have had slack)."""
+    made = calibration.setup(catalog)
+    assert made is not None
+    pred, th = made
+    assert pred.pf_idx.size > 100  # the disaggregated rows with a measured prefill figure
+    v = pred.space.values(th[None, :])
+    cap = pred.prefill_capacity(v)[0]
+    r3 = pred.data_residuals(th[None, :])[0][2 * pred.n:]
+    i = pred.pf_idx
+    below = pred.meas_in[i] > cap[i]
+    assert np.all(r3[i][~below] == 0.0) and np.all(r3[i][below] > 0.0)
+    others = np.setdiff1d(np.arange(pred.n), i)
+    assert np.all(r3[others] == 0.0)
