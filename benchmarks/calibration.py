@@ -2,8 +2,8 @@
 
     python benchmarks/calibration.py [--no-loo] [--no-cv] [--catalog PATH ...]
 
-Fit, then leave-one-out (each point refitted without itself, then predicted: ~40 s on the
-built-in catalog), then grouped cross-validation (engine/crossval.py: leave one model, accelerator,
+Fit, then leave-one-out (each point predicted from the fit without it: one Gauss-Newton step, ~10 s on
+the built-in catalog), then grouped cross-validation (engine/crossval.py: leave one model, accelerator,
 length, ecosystem out; ~2 minutes), with the targets and a per-group table.
 Errors are |predicted / measured - 1| of tok/s/GPU on each point's own basis.
 Does not write the calibration cache (calls the engine directly, not api.calibrate).
