@@ -34,7 +34,7 @@ from advisor.engine.throughput import ServingPoint, StepFactors, simulate
 from advisor.engine.errorstats import summarise as summarise
 from advisor.engine.types import AnyArray, FloatArray, IntArray
 
-SERVER_MIN_TOK_S_PER_USER = 5.0  # MLPerf Llama-2-70B server: TPOT p99 <= 200 ms
+SERVER_MIN_TOK_S_PER_USER = 5.0  # MLPerf server default (Llama-2-70B: TPOT p99 <= 200 ms) where a run states none
 SERVER_MAX_TTFT_S = 2.0
 SEARCH_LAYOUTS = np.array([1.0, 2.0, 4.0, 8.0])
 PRIOR_SIGMA = 1.0  # log-space width of the priors (a factor of e either way)
@@ -98,6 +98,9 @@ class Predictor:
         self.ep = np.array([1.0 if r.ep else 0.0 for r in replays])
         self.n_acc = np.array([float(r.point.n_accelerators) for r in replays])
         self.server = np.array([r.point.scenario == "server" for r in replays])
+        limits = [r.latency_limits_s or (SERVER_MAX_TTFT_S, 1.0 / SERVER_MIN_TOK_S_PER_USER) for r in replays]
+        self.max_ttft = np.array([lim[0] for lim in limits])
+        self.min_user = np.array([1.0 / lim[1] for lim in limits])  # tok/s/user at the TPOT limit
         self.basis = np.array([r.basis for r in replays])
         self.meas_thr = np.array([r.measured_tok_s_per_gpu for r in replays])
         self.meas_user = np.array([r.measured_tok_s_per_user or np.nan for r in replays])
@@ -151,7 +154,9 @@ class Predictor:
                 out = simulate(grp.arch, grp.hw, fac4, pt)
                 ok = np.broadcast_to(out.fits & (G <= self.n_acc[idx][None, :, None, None]), out.output_tok_s_per_gpu.shape)
                 srv = self.server[idx][None, :, None, None]
-                ok = ok & (~srv | ((out.tok_s_per_user >= SERVER_MIN_TOK_S_PER_USER) & (out.ttft_s <= SERVER_MAX_TTFT_S)))
+                lim_u = self.min_user[idx][None, :, None, None]
+                lim_t = self.max_ttft[idx][None, :, None, None]
+                ok = ok & (~srv | ((out.tok_s_per_user >= lim_u) & (out.ttft_s <= lim_t)))
                 t = np.where(ok, out.output_tok_s_per_gpu, 0.0)
                 thr[:, idx] = np.maximum(t.reshape(K, len(idx), -1).max(axis=2), 1e-3)
         return thr, usr

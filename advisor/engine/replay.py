@@ -34,6 +34,13 @@ class Replay:
     ep: bool = False  # decode ran expert parallel with data-parallel attention (layouts.py)
     prefill_gpus: float = 0.0  # disaggregated: GPUs of one prefill worker (0: unknown)
     measured_input_tok_s_per_gpu: float | None = None  # disaggregated: prompt tokens/s per prefill GPU (measured)
+    latency_limits_s: tuple[float, float] | None = None  # MLPerf server: (TTFT, TPOT) p99 limits, from the notes
+
+
+def latency_limits(notes: str | None) -> tuple[float, float] | None:
+    """An MLPerf server run's (TTFT, TPOT) limits in seconds, as its notes state them ("TTFT 2000 ms, TPOT 80 ms")."""
+    m = re.search(r"TTFT (\d+(?:\.\d+)?) ms, TPOT (\d+(?:\.\d+)?) ms", notes or "")
+    return (float(m.group(1)) / 1e3, float(m.group(2)) / 1e3) if m else None
 
 
 def prefill_worker_gpus(parallelism: str) -> float:
@@ -134,6 +141,7 @@ def build_replays(catalog: Catalog, points: list[BenchmarkPoint] | None = None) 
             measured_tok_s_per_user=p.tok_s_per_user if p.concurrency is not None else None,
             ep=decode_is_ep(p.parallelism) and model.architecture == "moe" and g > 1 and b >= g,
             prefill_gpus=prefill_worker_gpus(p.parallelism) if p.disaggregated else 0.0,
+            latency_limits_s=latency_limits(p.notes) if p.scenario == "server" else None,
             measured_input_tok_s_per_gpu=(p.input_tok_s_per_gpu if p.disaggregated and p.prefill_gpus
                                           and "input_tok_s_per_gpu" not in (p.estimated or []) else None),
         ))

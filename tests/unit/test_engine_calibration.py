@@ -228,3 +228,14 @@ def test_one_step_leave_one_out_matches_refits(gate_catalog):
         refit = pred.predict(calibration._lm(pred, th, mask, iters=8)[None, :])[0][0, i]
         assert fast[i] == pytest.approx(refit, rel=0.10), pred.replays[i].point.id
     assert not np.allclose(fast, full)  # held out, the prediction moves
+
+
+def test_mlperf_server_latency_limits_come_from_each_run(catalog):
+    from advisor.engine.replay import latency_limits
+
+    assert latency_limits("Latency limits: TTFT 2000 ms, TPOT 80 ms (p99).") == (2.0, 0.08)
+    assert latency_limits("no limits stated") is None
+    replays = calibration.build_replays(catalog)[0]
+    limits = {r.latency_limits_s for r in replays if r.point.scenario == "server"}
+    assert {(2.0, 0.08), (2.0, 0.1), (2.0, 0.2)} <= limits  # DeepSeek-R1, Llama-3.1-8B, Llama-2-70B
+    assert all(r.latency_limits_s is None for r in replays if r.point.scenario != "server")
