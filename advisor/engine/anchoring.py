@@ -28,7 +28,7 @@ import numpy as np
 
 from advisor.domain import Catalog
 from advisor.domain.base import PRECISION_ORDER
-from advisor.engine.calibration import predict_measured
+from advisor.engine.refits import predict_measured
 from advisor.engine.factors import Factors
 from advisor.engine.grid import SPEC, Grid
 from advisor.engine.types import FloatArray

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.engine import calibration
+from advisor.engine import calibration, refits
 from tests.conftest import real_catalog_present
 
 pytestmark = pytest.mark.skipif(not real_catalog_present(), reason="needs the built-in catalog")
@@ -27,7 +27,7 @@ def predictions():
     from advisor import api
 
     catalog = api.load_catalog()[0]
-    return calibration.holdout_predict(catalog, HELD_OUT)
+    return refits.holdout_predict(catalog, HELD_OUT)
 
 
 @pytest.mark.parametrize("point_id", [
