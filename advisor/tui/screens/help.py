@@ -43,7 +43,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(ratio=1)
         table.add_column(style="dim", no_wrap=True)
         keymap = getattr(self.app, "keymap", {})
-        for title, bindings in self.app.all_bindings():
+        for title, bindings in getattr(self.app, "all_bindings")():  # AdvisorApp's (app.py imports this screen)
             table.add_row(f"[u]{title}[/u]", "", "")
             for keys, text, ident in help_rows(bindings, keymap):
                 table.add_row(escape(keys), escape(text), ident)

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
 from advisor.domain.results import Recommendation
@@ -80,7 +81,7 @@ class ExcludedTable(DataTable):
     def row_at_cursor(self) -> ExcludedRow | str | None:
         if not self.row_count or self.cursor_row < 0:
             return None
-        key = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+        key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
         return self.rows_by_key.get(key or "")
 
 

@@ -118,7 +118,7 @@ class ResultsTable(DataTable):
         return str(o.rank)
 
     def _rows(self, selected_id: str | None, with_p: bool):
-        rows = []
+        rows: list[tuple[list, str]] = []
         for o in self.options:
             p = p_lowest_cost(o)
             tail = [f"{p:.2f}" if p is not None else "–"] if with_p else []
@@ -149,9 +149,9 @@ class ResultsTable(DataTable):
         columns = base + ((P_LOW,) if with_p else ()) if self.narrow else (
             base[:10] + ((P_LOW,) if with_p else ()) + base[10:])
         rows = self._rows(selected_id, with_p)
-        columns, rows = self._fit(list(columns), rows)
+        fitted, rows = self._fit(list(columns), rows)
         with self.app.batch_update():
-            fill_table(self, columns, rows, flex=1, width=self._width())
+            fill_table(self, fitted, rows, flex=1, width=self._width())
             row = next((i for i, o in enumerate(self.options) if o.id == selected_id), 0)
             if self.options:
                 self.move_cursor(row=row, animate=False)
