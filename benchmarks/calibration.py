@@ -1,9 +1,11 @@
 """How accurate is the engine? Fits the built-in catalog's measured points and prints the error summary.
 
-    python benchmarks/calibration.py [--no-loo] [--catalog PATH ...]
+    python benchmarks/calibration.py [--no-loo] [--no-cv] [--catalog PATH ...]
 
-Fit, then leave-one-out (each point refitted without itself, then predicted: ~40 s on the
-built-in catalog). Errors are |predicted / measured - 1| of tok/s/GPU on each point's own basis.
+Fit, then leave-one-out (each point predicted from the fit without it: one Gauss-Newton step, ~10 s on
+the built-in catalog), then grouped cross-validation (engine/crossval.py: leave one model, accelerator,
+length, ecosystem out; ~2 minutes), with the targets and a per-group table.
+Errors are |predicted / measured - 1| of tok/s/GPU on each point's own basis.
 Does not write the calibration cache (calls the engine directly, not api.calibrate).
 """
 
@@ -19,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-loo", action="store_true", help="fit only")
+    ap.add_argument("--no-loo", action="store_true", help="no leave-one-out")
+    ap.add_argument("--no-cv", action="store_true", help="no grouped cross-validation")
     ap.add_argument("--catalog", action="append", default=[], help="overlay catalog file or folder")
     ap.add_argument("--worst", type=int, default=8, help="list this many worst leave-one-out points")
     args = ap.parse_args()
@@ -69,7 +72,53 @@ def main() -> int:
                        [[r["name"], f"{r['value']:.4g}", f"{r['lower']:g}", f"{r['upper']:g}", r["unit"], r["meaning"]]
                         for r in table],
                        title="fitted parameters", numeric=[False, True, True, True, False, False], tty=False))
+    if not args.no_cv:
+        print_grouped_cv(catalog)
     return 0
+
+
+TARGETS = {"leave_one_model_out": (20.0, 0.90), "leave_one_accelerator_out": (25.0, None), "leave_one_length_out": (None, None)}
+
+
+def print_grouped_cv(catalog) -> None:
+    from advisor.report.format import number as fmt
+    from advisor.engine import crossval
+    from advisor.report.table import render_table
+
+    print("grouped cross-validation...", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    cv = crossval.run(catalog)
+    dt = time.perf_counter() - t0
+    cols = ["scheme", "points", "median_abs_error_pct", "median_abs_error_pct_tok_s_per_user", "within_2x_share",
+            "band_coverage_share", "target"]
+    rows = []
+    for scheme in crossval.SCHEMES + ("leave_one_ecosystem_out",):
+        b = cv.summary(scheme)
+        med_t, share_t = TARGETS.get(scheme, (None, None))
+        notes = []
+        if med_t is not None:
+            gap = b["median_abs_error_pct"] - med_t
+            notes.append(f"median <= {med_t:g}%: " + ("met" if gap <= 0 else f"missed by {gap:.1f} pts"))
+        if share_t is not None:
+            gap = share_t - b["within_2x_share"]
+            notes.append(f"2x >= {share_t:.0%}: " + ("met" if gap <= 0 else f"missed by {100 * gap:.1f} pts"))
+        cov = b["band_coverage_share"]
+        notes.append("coverage 75-90%: " + ("met" if cov is not None and 0.75 <= cov <= 0.90 else "missed"))
+        rows.append([scheme, b["points"], fmt(b["median_abs_error_pct"]), fmt(b["median_abs_error_pct_tok_s_per_user"]),
+                     fmt(b["within_2x_share"]), fmt(b["band_coverage_share"]), "; ".join(notes)])
+    print(render_table(cols, rows, title=f"grouped cross-validation over {cv.points} points ({dt:.0f} s)",
+                       numeric=[False, True, True, True, True, True, False], tty=False))
+    print("error bands by what backs a figure (percent, the "
+          f"{crossval.BAND_QUANTILE:g}th percentile of held-out |error|): "
+          + ", ".join(f"{k} ±{v:g}%" for k, v in cv.bands.items()))
+    grows = []
+    for scheme in crossval.SCHEMES + ("leave_one_ecosystem_out",):
+        for g, b in cv.per_group(scheme).items():
+            grows.append([scheme, g, b["points"], fmt(b["median_abs_error_pct"]),
+                          fmt(b["median_abs_error_pct_tok_s_per_user"]), fmt(b["within_2x_share"]),
+                          fmt(b["band_coverage_share"])])
+    print(render_table(["scheme", "held-out group"] + cols[1:6], grows, title="per held-out group",
+                       numeric=[False, False, True, True, True, True, True], tty=False))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
     python benchmarks/engine.py [--model deepseek_v3] [--isl 1024] [--osl 1024] [--repeat 20]
 
 1. api.frontier over every system in the catalog: grid points / wall time (grid + front + pricing).
-2. evaluate_grid alone on the same grid (numpy broadcasting over systems x layouts x precisions x MTP x batch).
+2. evaluate_grid alone on the same grid (numpy broadcasting over systems x layouts (TP and EP) x precisions x MTP x batch).
 3. The same cells computed by a plain Python loop calling simulate() with scalars, on a subset of
    systems, checked against the grid's values, and the speed ratio.
 4. Full-catalog fronts of one model right after import: first call, then the median of repeats,
@@ -49,7 +49,7 @@ def main() -> int:
     from advisor.engine import arch as arch_mod
     from advisor.engine import select
     from advisor.engine.build import days_since, grid_for
-    from advisor.engine.grid import BATCHES, LAYOUTS, SPEC, GridSetup, evaluate_grid, step_factors
+    from advisor.engine.grid import BATCHES, SPEC, GridSetup, evaluate_grid, step_factors
     from advisor.engine.hardware import hw_arrays
     from advisor.engine.precision import N_PRECISIONS
     from advisor.engine.throughput import ServingPoint, StepFactors, simulate
@@ -106,13 +106,14 @@ def main() -> int:
             sf = step_factors(fac, hw, wl, (len(hw),), np.array(p))
             fs = StepFactors(**{name: f(x[s]) if x.ndim else x for name, x in vars(sf).items()})
             hv = hw.at(np.array(s), np.array(p))
-            for gi, G in enumerate(LAYOUTS):
+            for gi, G in enumerate(grid.layouts):
+                ep = 1.0 if grid.layout_kinds[gi] == "ep" else 0.0
                 for mi, m in enumerate(SPEC):
                     for bi, B in enumerate(BATCHES):
                         pt = ServingPoint(gpus=f(float(G)), prec=f(p), spec=f(float(m)), batch=f(float(B)),
                                           isl=f(float(args.isl)), osl=f(float(args.osl)),
                                           kv_reserve=catalog.defaults.kv_reserve_fraction,
-                                          reserve_gb=catalog.defaults.runtime_reserve_gb)
+                                          reserve_gb=catalog.defaults.runtime_reserve_gb, ep=f(ep))
                         out = simulate(a, hv, fs, pt)
                         v, ref = float(out.total_tok_s_per_gpu), float(tps[s, gi, p, mi, bi])
                         if np.isfinite(ref) and ref > 0:

@@ -150,7 +150,7 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
             acc = cat.accelerator(sysobj[sid].accelerator)
             prec = raw[c][sid].precision
             used_modes.append(ctx.factors.mode(acc.ecosystem, prec))
-            bands.append(round(ctx.factors.band(acc.ecosystem, prec), 1))
+            bands.append(round(ctx.factors.band(acc.ecosystem, prec, acc.id), 1))
         cost_c = sum(g * per_gpu_annual[sid] for sid, g in g_by.items())
         class_cost[c] = cost_c
         alloc_gpus_total += sum(g_by.values())

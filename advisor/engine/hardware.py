@@ -113,6 +113,8 @@ class HwArrays:
     day0_fraction: FloatArray = column(lambda r: r.ecosystem.maturity.day0_fraction)
     days_to_mature: FloatArray = column(lambda r: r.ecosystem.maturity.days_to_mature)
     max_gpus: FloatArray = column(_max_gpus)  # largest replica the engine considers
+    disagg_ok: BoolArray = column(lambda r: r.system.kind != "workstation" and r.accelerator.scale_out_gb_s > 0,
+                                  dtype=np.bool_)  # separate prefill and decode pools are possible (serving.py)
 
     def __len__(self) -> int:
         return len(self.system_ids)

@@ -20,7 +20,7 @@ def operating_point(system: System, acc: Accelerator, model: LLM, c: Cell, *, is
                     all_in_watts_per_gpu: float, measured: BenchmarkPoint | None = None) -> OperatingPoint:
     """The point of cell `c`; a benchmark measured at this very setup replaces the modelled throughput."""
     mode = cast(Mode, factors.mode(acc.ecosystem, c.precision))
-    band = factors.band(acc.ecosystem, c.precision)
+    band = factors.band(acc.ecosystem, c.precision, acc.id, model.id)
     out_tps, tot_tps, usr, ttft = c.output_tok_s_per_gpu, c.total_tok_s_per_gpu, c.tok_s_per_user, c.ttft_s
     if measured is not None:
         mode, band = "measured", 0.0

@@ -15,6 +15,7 @@ from datetime import date
 
 from advisor.domain import BenchmarkPoint, Catalog, System
 from advisor.engine.hardware import HwArrays, hw_arrays
+from advisor.engine.layouts import decode_is_ep
 
 
 @dataclass
@@ -30,6 +31,26 @@ class Replay:
     measured_tok_s_per_gpu: float  # on the basis the model predicts (see `basis`)
     basis: str  # total | output | decode_output
     measured_tok_s_per_user: float | None
+    ep: bool = False  # decode ran expert parallel with data-parallel attention (layouts.py)
+    prefill_gpus: float = 0.0  # disaggregated: GPUs of one prefill worker (0: unknown)
+    measured_input_tok_s_per_gpu: float | None = None  # disaggregated: prompt tokens/s per prefill GPU (measured)
+    latency_limits_s: tuple[float, float] | None = None  # MLPerf server: (TTFT, TPOT) p99 limits, from the notes
+
+
+def latency_limits(notes: str | None) -> tuple[float, float] | None:
+    """An MLPerf server run's (TTFT, TPOT) limits in seconds, as its notes state them ("TTFT 2000 ms, TPOT 80 ms")."""
+    m = re.search(r"TTFT (\d+(?:\.\d+)?) ms, TPOT (\d+(?:\.\d+)?) ms", notes or "")
+    return (float(m.group(1)) / 1e3, float(m.group(2)) / 1e3) if m else None
+
+
+def prefill_worker_gpus(parallelism: str) -> float:
+    """GPUs of one prefill worker of a disaggregated run, from its parallelism text (0: unknown)."""
+    m = re.search(r"prefill TP(\d+)[^;]*?workers=(\d+)\s*\((\d+) GPU\)", parallelism or "")
+    if m:
+        workers = int(m.group(2))
+        return float(int(m.group(3)) / workers) if workers > 0 else float(m.group(1))
+    m = re.search(r"prefill: (\d+) GPU, TP=(\d+)", parallelism or "")
+    return float(m.group(2)) if m else 0.0
 
 
 def _days_between(later: str, earlier: str) -> float:
@@ -118,5 +139,10 @@ def build_replays(catalog: Catalog, points: list[BenchmarkPoint] | None = None) 
             days=_days_between(p.as_of, model.release_date) if len(p.as_of) >= 7 else 365.0,
             measured_tok_s_per_gpu=meas, basis=basis,
             measured_tok_s_per_user=p.tok_s_per_user if p.concurrency is not None else None,
+            ep=decode_is_ep(p.parallelism) and model.architecture == "moe" and g > 1 and b >= g,
+            prefill_gpus=prefill_worker_gpus(p.parallelism) if p.disaggregated else 0.0,
+            latency_limits_s=latency_limits(p.notes) if p.scenario == "server" else None,
+            measured_input_tok_s_per_gpu=(p.input_tok_s_per_gpu if p.disaggregated and p.prefill_gpus
+                                          and "input_tok_s_per_gpu" not in (p.estimated or []) else None),
         ))
     return replays, hw_arrays(catalog, systems)

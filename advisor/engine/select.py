@@ -50,6 +50,14 @@ class Cell:
     spec_decode: str  # "mtp" | "none"
     public_checkpoint: bool = True
     """Whether a public checkpoint of the model exists in this precision (the engine runs it either way)."""
+    layout: Literal["tp", "ep"] = "tp"
+    """Tensor parallel, or expert parallel with data-parallel attention (layouts.py)."""
+    serving: Literal["agg", "disagg"] = "agg"
+    """Aggregated, or disaggregated prefill and decode pools (serving.py)."""
+    ttft_p99_s: float = 0.0
+    """Time to first token at the 99th percentile, prefill queueing included (queueing.py)."""
+    prefill_gpus_per_replica: float = 0.0
+    """Disaggregated: GPUs of the prefill pool per decode replica (0 when aggregated)."""
 
 
 def cell(grid: Grid, s: int, flat: int) -> Cell:
@@ -64,6 +72,10 @@ def cell(grid: Grid, s: int, flat: int) -> Cell:
         bound="compute" if bool(met["compute_bound"][at]) else "memory",
         gpus_per_replica=int(grid.layouts[g]), batch=int(grid.batches[b]), precision=PRECISION_ORDER[p],
         spec_decode="mtp" if SPEC[m] > 0 else "none", public_checkpoint=bool(grid.public_checkpoint[p]),
+        layout="ep" if grid.layout_kinds and grid.layout_kinds[g] == "ep" else "tp",
+        serving="disagg" if "disaggregated" in met and bool(met["disaggregated"][at]) else "agg",
+        ttft_p99_s=float(met["ttft_p99_s"][at]) if "ttft_p99_s" in met else float(met["ttft_s"][at]),
+        prefill_gpus_per_replica=float(met["prefill_gpus_per_replica"][at]) if "prefill_gpus_per_replica" in met else 0.0,
     )
 
 

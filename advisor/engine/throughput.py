@@ -53,6 +53,7 @@ class ServingPoint:
     isl: FloatArray  # input tokens per request
     osl: FloatArray  # output tokens per request
     disaggregated: AnyArray | bool = False  # prefill runs elsewhere (decode GPUs only)
+    ep: AnyArray | float = 0.0  # 1: expert parallel + data-parallel attention (layouts.py); 0: tensor parallel
     kv_reserve: float = 0.1  # share of the KV cache held back (paging fragmentation, the scheduler's free-block watermark)
     reserve_gb: float = 4.0  # runtime memory per accelerator, GB: CUDA/HIP context, activations, graphs, comm buffers
 
@@ -101,25 +102,35 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
     if a.moe_layers > 0:
         p_touch = 1.0 - (1.0 - a.experts_per_token / a.n_experts) ** T
         experts = a.n_experts * p_touch
-        expert_bytes = a.moe_layers * experts * a.expert_params * wbytes * np.where(G > 1, fa.imbalance, 1.0)
+        # the hottest GPU of a split replica reads `imbalance` x the mean, never more than all the experts
+        hot = np.minimum(experts * np.where(G > 1, fa.imbalance, 1.0), a.n_experts)
+        expert_bytes = a.moe_layers * hot * a.expert_params * wbytes
         mtp_bytes = spec * (a.nonexpert_params / a.layers + experts * a.expert_params) * wbytes
     else:
         expert_bytes = 0.0
         mtp_bytes = spec * (a.total_params / a.layers) * wbytes
-    weight_bytes = a.nonexpert_params * wbytes + expert_bytes + mtp_bytes
+    nonexpert_bytes = a.nonexpert_params * wbytes
+    weight_bytes = nonexpert_bytes + expert_bytes + mtp_bytes
     kv_bytes = B * kv_read_bytes(a, ctx, kvb)  # KV read (top-k / window capped) + linear-attention state
     gemm_flops = T * 2.0 * a.active_params
     attn_flops = T * attn_flops_per_token(a, ctx)
 
+    # EP + DP attention: every accelerator reads all non-expert weights (replicated), 1/G of the rest
+    ep = np.asarray(pt.ep, dtype=f) > 0
+    replicated = np.where(ep, nonexpert_bytes * (G - 1.0), 0.0)  # extra bytes over the TP split (whole replica)
     peak_eff = peak * fa.fl_eff * fa.prec_mult
-    t_mem = (weight_bytes + kv_bytes / fa.attn_eff) / (G * hw.mem_bw * fa.bw_eff)
+    t_mem = (weight_bytes + replicated + kv_bytes / fa.attn_eff) / (G * hw.mem_bw * fa.bw_eff)
     # GEMMs run at the weight precision's peak; attention at 16-bit (FlashAttention/FlashMLA kernels)
     t_cmp = gemm_flops / (G * peak_eff) + attn_flops / (G * hw.attn_peak * fa.fl_eff)
     in_domain = G <= hw.domain
     link = np.where(in_domain, hw.up_bw, hw.out_bw)
     lat = fa.alpha_s * np.where(in_domain, 1.0, SCALE_OUT_LATENCY_MULT)
     frac = (G - 1.0) / G
-    t_comm = np.where(G > 1, 2.0 * a.layers * (lat + T * a.hidden * 2.0 * frac / link), 0.0)
+    # TP: two all-reduces of the hidden state per layer; EP: dispatch + combine all-to-all per MoE layer, each
+    # accelerator sending its T/G tokens to k experts ((G-1)/G of them elsewhere), 2-byte activations
+    tp_comm = 2.0 * a.layers * (lat + T * a.hidden * 2.0 * frac / link)
+    ep_comm = 2.0 * a.moe_layers * (lat + T / G * a.experts_per_token * a.hidden * 2.0 * frac / link)
+    t_comm = np.where(G > 1, np.where(ep, ep_comm, tp_comm), 0.0)
     t_fixed = fa.t_layer_s * (a.layers + spec * a.mtp_layers)
     # memory and compute overlap imperfectly: a p-norm between their sum (p=1) and max (p=inf)
     t_busy = (t_mem**fa.overlap + t_cmp**fa.overlap) ** (1.0 / fa.overlap)
@@ -128,11 +139,13 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
     # --- prefill of one request (ISL tokens), compute bound with a weight pass ---
     pf_gemm = isl * 2.0 * a.active_params
     pf_attn = isl * attn_flops_per_token(a, 0.5 * isl)
-    pf_comm = np.where(G > 1, 2.0 * a.layers * (lat + isl * a.hidden * 2.0 * frac / link), 0.0)
+    pf_tp = 2.0 * a.layers * (lat + isl * a.hidden * 2.0 * frac / link)
+    pf_ep = 2.0 * a.moe_layers * (lat + isl / G * a.experts_per_token * a.hidden * 2.0 * frac / link)
+    pf_comm = np.where(G > 1, np.where(ep, pf_ep, pf_tp), 0.0)
     t_pf = (
         pf_gemm / (G * peak * fa.prec_mult * fa.pf_eff)
         + pf_attn / (G * hw.attn_peak * fa.pf_eff)
-        + a.total_params * wbytes / (G * hw.mem_bw * fa.bw_eff)
+        + (a.total_params * wbytes + replicated) / (G * hw.mem_bw * fa.bw_eff)
         + pf_comm + t_fixed
     ) / fa.speed
 
@@ -145,10 +158,10 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
     ttft_s = t_pf + t_step
 
     # --- memory per accelerator ---
-    # weights (+ the MTP layer only when drafting); KV of B sequences at the context they actually hold:
-    # staggered evenly through their OSL, the B sequences hold B*ISL + OSL*(B+1)/2 tokens (B = 1: ISL + OSL);
-    # plus a fixed runtime reserve per accelerator
-    weights_mem = (a.total_params + spec * a.total_params / a.layers) * wbytes / G
+    # weights (+ the MTP layer only when drafting; EP: non-expert weights replicated on every accelerator);
+    # KV of B sequences at the context they actually hold: staggered evenly through their OSL, the B sequences
+    # hold B*ISL + OSL*(B+1)/2 tokens (B = 1: ISL + OSL); plus a fixed runtime reserve per accelerator
+    weights_mem = ((a.total_params + spec * a.total_params / a.layers) * wbytes + replicated) / G
     held_ctx = isl + osl * (B + 1.0) / (2.0 * B)
     kv_mem = B * kv_stored_bytes(a, held_ctx, kvb) * (1.0 + pt.kv_reserve) / G
     mem_used = weights_mem + kv_mem + pt.reserve_gb * 1e9

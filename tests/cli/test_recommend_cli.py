@@ -150,10 +150,11 @@ def test_stale_prices_warn_on_stderr_and_in_json(capsys, monkeypatch):
 
 
 def test_keep_inefficient_ranks_what_is_otherwise_excluded(capsys):
-    _, doc, _ = run_json(capsys, CHAT)
+    coding = ROOT / "examples" / "workloads" / "coding_assistant.toml"  # >= 75 tok/s/user: slow chips need many GPUs
+    _, doc, _ = run_json(capsys, coding)
     out = {e["system"] for e in doc["excluded"] if e["constraint"] == "inefficient"}
     assert out
-    _, kept, _ = run_json(capsys, CHAT, "--keep-inefficient")
+    _, kept, _ = run_json(capsys, coding, "--keep-inefficient")
     assert out <= {sid for o in kept["options"] for sid in o["systems"]}
     assert not [e for e in kept["excluded"] if e["constraint"] == "inefficient"]
     for o in kept["options"]:

