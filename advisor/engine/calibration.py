@@ -118,6 +118,17 @@ class Predictor:
         """(throughput on each point's basis, tok/s/user), each shaped (K, N)."""
         return self.predict_values(self.space.values(th))
 
+    def _step_factors(self, v: FitValues, idx: np.ndarray, eco: np.ndarray) -> StepFactors:
+        """The factors of the points `idx` for K parameter sets: (K, n) per point, shared ones (K, 1)."""
+        e, a = eco[idx], self.acc_idx[idx]
+        return StepFactors(
+            bw_eff=v.bw_eff[:, a], fl_eff=v.fl_eff[:, a], t_layer_s=v.t_layer_s[:, a],
+            prec_mult=v.prec_mult[:, self.prec[idx]],
+            speed=maturity_curve(v.day0_fraction[:, e], v.maturity_tau_days[:, e], self.days[idx][None, :]),
+            alpha_s=v.alpha_s[:, None], attn_eff=v.attn_eff[:, e], pf_eff=v.pf_eff[:, None],
+            accept=v.accept[:, None], imbalance=v.imbalance[:, None], overlap=v.overlap[:, None],
+        )
+
     def predict_values(self, v: FitValues) -> tuple[FloatArray, FloatArray]:
         """The same from natural values (K parameter sets)."""
         K = v.alpha_s.shape[0]
@@ -126,15 +137,7 @@ class Predictor:
         eco = np.where(self.eco_idx >= 0, self.eco_idx, 0)
         for grp in self.groups:
             idx = grp.idx
-            e, a = eco[idx], self.acc_idx[idx]
-            # (K, n) per point; shared ones (K, 1)
-            fac = StepFactors(
-                bw_eff=v.bw_eff[:, a], fl_eff=v.fl_eff[:, a], t_layer_s=v.t_layer_s[:, a],
-                prec_mult=v.prec_mult[:, self.prec[idx]],
-                speed=maturity_curve(v.day0_fraction[:, e], v.maturity_tau_days[:, e], self.days[idx][None, :]),
-                alpha_s=v.alpha_s[:, None], attn_eff=v.attn_eff[:, e], pf_eff=v.pf_eff[:, None],
-                accept=v.accept[:, None], imbalance=v.imbalance[:, None], overlap=v.overlap[:, None],
-            )
+            fac = self._step_factors(v, idx, eco)
             if not grp.search:
                 pt = ServingPoint(gpus=self.G[idx][None, :], prec=self.prec[idx][None, :], spec=self.spec[idx][None, :],
                                   batch=self.B_run[idx][None, :], isl=self.isl[idx][None, :], osl=self.osl[idx][None, :],
@@ -168,14 +171,7 @@ class Predictor:
         out = np.full((K, self.n), np.nan)
         eco = np.where(self.eco_idx >= 0, self.eco_idx, 0)
         for arch, idx, hw in self.pf_groups:
-            e, a = eco[idx], self.acc_idx[idx]
-            fac = StepFactors(
-                bw_eff=v.bw_eff[:, a], fl_eff=v.fl_eff[:, a], t_layer_s=v.t_layer_s[:, a],
-                prec_mult=v.prec_mult[:, self.prec[idx]],
-                speed=maturity_curve(v.day0_fraction[:, e], v.maturity_tau_days[:, e], self.days[idx][None, :]),
-                alpha_s=v.alpha_s[:, None], attn_eff=v.attn_eff[:, e], pf_eff=v.pf_eff[:, None],
-                accept=v.accept[:, None], imbalance=v.imbalance[:, None], overlap=v.overlap[:, None],
-            )
+            fac = self._step_factors(v, idx, eco)
             one = np.ones((1, idx.size))
             pt = ServingPoint(gpus=self.pf_gpus[idx][None, :], prec=self.prec[idx][None, :], spec=0.0 * one, batch=one,
                               isl=self.isl[idx][None, :], osl=self.osl[idx][None, :])
