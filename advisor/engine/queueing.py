@@ -16,14 +16,29 @@ Two waits, both estimated with an M/M/1 queue (exponential waits: P(W > t) = rho
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import numpy as np
 
 from advisor.engine.types import FloatArray
 
-if TYPE_CHECKING:
-    from advisor.engine.grid import Grid
+class _Setup(Protocol):
+    @property
+    def osl(self) -> int: ...
+
+
+class GridLike(Protocol):
+    """What at_concurrency reads of an engine.grid.Grid (a Protocol: grid imports this module)."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+    @property
+    def batches(self) -> FloatArray: ...
+    @property
+    def metrics(self) -> Mapping[str, Any]: ...
+    @property
+    def setup(self) -> _Setup | None: ...
 
 P50, P99 = 0.5, 0.99
 
@@ -61,7 +76,7 @@ class ConcurrencyResult:
     ttft_p99_s: float
 
 
-def at_concurrency(grid: Grid, s: int, flat: int, concurrency: float, replicas: int = 1) -> ConcurrencyResult:
+def at_concurrency(grid: GridLike, s: int, flat: int, concurrency: float, replicas: int = 1) -> ConcurrencyResult:
     """`concurrency` users spread over `replicas` replicas of the layout/precision/MTP of cell `flat` of system s.
 
     The running batch is the concurrency per replica, capped by the KV cache (the largest batch of the grid's

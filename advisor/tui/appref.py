@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-if TYPE_CHECKING:  # advisor.tui.app imports the screens: a run-time import here would be a cycle
+from advisor.domain.catalog import Catalog
+from advisor.domain.results import Recommendation
+from advisor.domain.workload import Workload
+
+if TYPE_CHECKING:
     from textual.app import App
 
-    from advisor.tui.app import AdvisorApp
+
+class AdvisorApp(Protocol):
+    """What screens and widgets read of the running app (advisor.tui.app.AdvisorApp). A Protocol, not an import:
+    the app imports the screens, so importing it here, even for typing only, would close a cycle."""
+
+    catalog: Catalog
+    workload: Workload
+    recommendation: Recommendation | None
+    form_error: str | None
+    engine_error: str | None
+    keymap: dict[str, str]
+
+    @property
+    def narrow(self) -> bool: ...
+    def all_bindings(self) -> list[tuple[str, list[Any]]]: ...
+    def rank(self, workload: Workload) -> None: ...
+    def action_open_detail(self, rank: int | None = None) -> None: ...
 
 
 class _HasApp(Protocol):

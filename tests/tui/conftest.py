@@ -30,6 +30,8 @@ def make_app(catalog_and_factors):
     catalog, factors = catalog_and_factors
 
     def make(workload=None, **kwargs):
-        return AdvisorApp(catalog, workload or default_workload(days_since_release=DAYS), factors=factors, **kwargs)
+        app = AdvisorApp(catalog, workload or default_workload(days_since_release=DAYS), factors=factors, **kwargs)
+        app.animation_level = "none"  # deterministic frames: the tab underline must not be caught mid-slide
+        return app
 
     return make
