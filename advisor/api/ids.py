@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from advisor.api.loading import Loaded, nested_line
+from advisor.catalog.documents import blame_sets
 from advisor.catalog.locate import Locator
 from advisor.domain import LLM, Catalog, System
 from advisor.domain.catalog import LookupError_
@@ -103,8 +104,9 @@ def _choice_problems(catalog: Catalog, wl: Workload, origin: str | None, text: s
 def check_workload(catalog: Catalog, doc: Loaded[Workload]) -> None:
     """Every class model, procurement system, region and price tier of a workload names a catalog entry, else InputError."""
     wl = doc.value
-    _raise([*_class_problems(catalog, wl, doc.origin, doc.text, ""), *_system_problems(catalog, wl, doc.origin, doc.text, ""),
-            *_choice_problems(catalog, wl, doc.origin, doc.text, "")])
+    _raise(blame_sets([*_class_problems(catalog, wl, doc.origin, doc.text, ""),
+                       *_system_problems(catalog, wl, doc.origin, doc.text, ""),
+                       *_choice_problems(catalog, wl, doc.origin, doc.text, "")], doc.sets))
 
 
 def fleet_problems(catalog: Catalog, ff: FleetsFile, origin: str | None, text: str) -> list[Problem]:

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from advisor.catalog import load_catalog as _load_catalog
-from advisor.catalog.documents import apply_sets, load_document, read_document, validate_data
+from advisor.catalog.documents import apply_sets_traced, blame_sets, load_document, read_document, validate_data
 from advisor.catalog.parse import path_problem
 from advisor.catalog.locate import Locator
 from advisor.domain import Catalog
@@ -34,6 +34,8 @@ class Loaded(Generic[T]):
     value: T
     origin: str | None = None
     text: str = ""
+    sets: dict[str, str] = dataclasses.field(default_factory=dict)
+    """{dotted key: the --set argument that wrote it}: problems with those values name the argument, not a line."""
 
 
 def load_catalog(overlays: Sequence[str | Path] = (), *, strict: bool = False,
@@ -49,7 +51,12 @@ def load_catalog(overlays: Sequence[str | Path] = (), *, strict: bool = False,
 
 def read_workload(path: str | Path, *, sets: Sequence[str] = ()) -> Loaded[Workload]:
     origin, text, data = read_document(path)
-    return Loaded(validate_data(data, Workload, origin=origin, text=text, sets=list(sets)), origin, text)
+    data, written = apply_sets_traced(data, list(sets)) if sets else (data, {})
+    try:
+        value = validate_data(data, Workload, origin=origin, text=text)
+    except InputError as exc:
+        raise InputError(blame_sets(exc.problems, written), exc.summary) from None
+    return Loaded(value, origin, text, written)
 
 
 def load_workload(path: str | Path, *, sets: Sequence[str] = ()) -> Workload:
@@ -93,7 +100,7 @@ def _read_with_refs(path: str | Path, model: type[T], sets: Sequence[str],
             forwarded[head].append(s.split(".", 1)[1] if "." in s.split("=", 1)[0] else s)
         else:
             own_sets.append(s)
-    data = apply_sets(data, own_sets) if own_sets else data
+    data, written = apply_sets_traced(data, own_sets) if own_sets else (data, {})
     for key, loader in ref_keys.items():
         ref = data.get(key)
         if isinstance(ref, str):
@@ -108,8 +115,8 @@ def _read_with_refs(path: str | Path, model: type[T], sets: Sequence[str],
     try:
         obj = validate_data(data, model, origin=origin, text=text)
     except InputError as exc:
-        raise InputError([_relocate(pr, text) for pr in exc.problems], exc.summary) from None
-    return Loaded(obj, origin, text)
+        raise InputError(blame_sets([_relocate(pr, text) for pr in exc.problems], written), exc.summary) from None
+    return Loaded(obj, origin, text, written)
 
 
 def nested_line(text: str, outer: str, i: int, inner: str, j: int, key: str | None) -> int | None:

@@ -50,23 +50,49 @@ def apply_sets(data: dict, sets: list[str]) -> dict:
     """
     import copy
 
+    return apply_sets_traced(data, sets)[0]
+
+
+def apply_sets_traced(data: dict, sets: Sequence[str]) -> tuple[dict, dict[str, str]]:
+    """apply_sets, and {dotted key as problems name it (`classes[0].isl`): the --set argument that wrote it}."""
+    import copy
+
     parsed = [(assignment, *parse_set(assignment)) for assignment in sets]  # every argument's grammar first
     out = copy.deepcopy(data)
+    written: dict[str, str] = {}
     for assignment, path, value in parsed:
         node = out
+        loc: list[str | int] = []
         for part in path[:-1]:
             nxt = _child(node, part, assignment)
+            loc.append(_index(node, part, assignment) if isinstance(node, list) else part)
             if nxt is None:
                 nxt = {}
                 node[part] = nxt
             node = nxt
         last = path[-1]
         if isinstance(node, list):
-            node[_index(node, last, assignment)] = value
+            i = _index(node, last, assignment)
+            node[i] = value
+            loc.append(i)
         elif isinstance(node, dict):
             node[last] = value
+            loc.append(last)
         else:
             raise UsageError(f"{_arg(assignment)}: {'.'.join(path[:-1])!r} is a value, not a table")
+        written[_dotted(tuple(loc))] = assignment
+    return out, written
+
+
+def blame_sets(problems: list[Problem], written: dict[str, str]) -> list[Problem]:
+    """Problems about a value a --set argument wrote name that argument, not a line of the file."""
+    if not written:
+        return problems
+    out = []
+    for pr in problems:
+        key = pr.key or ""
+        hit = next((a for k, a in written.items() if key == k or key.startswith(k + ".") or key.startswith(k + "[")), None)
+        out.append(Problem(_arg(hit), pr.key, pr.message, None, pr.severity) if hit else pr)
     return out
 
 
@@ -117,11 +143,11 @@ def read_document(path: Path | str) -> tuple[str, str, dict]:
 
 
 def validate_data(data: dict, model: type[M], *, origin: str, text: str = "", sets: Sequence[str] = ()) -> M:
-    data = apply_sets(data, list(sets)) if sets else data
+    data, written = apply_sets_traced(data, list(sets)) if sets else (data, {})
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InputError(problems_from(exc, model, origin, text)) from None
+        raise InputError(blame_sets(problems_from(exc, model, origin, text), written)) from None
 
 
 def problems_from(exc: ValidationError, model: type[BaseModel], origin: str, text: str) -> list[Problem]:

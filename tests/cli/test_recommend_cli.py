@@ -170,3 +170,15 @@ def test_budget_mode_from_the_command_line(capsys):
     assert users == sorted(users, reverse=True) and users[0] > 1
     code = main(["recommend", str(CHAT), "--set", "objective.maximise=users"])
     assert code == 2 and "budget_usd" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("assignment,key", [
+    ("classes.chat.isl=abc", "classes[0].isl"),
+    ("datacenter.region=chna", "datacenter.region"),
+    ("classes.chat.model=dsv4", "classes[0].model"),
+])
+def test_set_errors_name_the_set_argument_not_a_file_line(capsys, assignment, key):
+    assert main(["recommend", str(CHAT), "--set", assignment]) == 2
+    err = capsys.readouterr().err
+    assert f"--set {assignment!r}: {key}:" in err
+    assert "deepseek_v4_chat.toml:" not in err  # the file's lines are not where the mistake is
