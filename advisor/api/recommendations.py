@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from pathlib import Path
@@ -16,14 +17,14 @@ from advisor.domain.results import Option, Recommendation
 from advisor.domain.workload import Workload
 from advisor.engine import confidence
 from advisor.engine import recommend as rec
-from advisor.engine.build import grid_for
+from advisor.engine.build import grid_for, today
 from advisor.engine.constraints import prefilter
 from advisor.engine.factors import Factors
 
 
 def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Path | dict[str, Any], *, top: int | None = None,
               fac: Factors | None = None, keep_inefficient: bool = False, client: Any = None,
-              n_draws: int = confidence.DRAWS) -> Recommendation:
+              n_draws: int = confidence.DRAWS, grid_cache: MutableMapping[Any, Any] | None = None) -> Recommendation:
     """Rank sized, costed options for a workload; returns domain.results.Recommendation.
 
     `workload`: a Workload, a Loaded one (from read_workload: unknown ids then name file and line),
@@ -32,6 +33,9 @@ def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Pa
     `client`: run the Monte Carlo behind p_lowest_cost on a cluster (e.g. a dask.distributed Client;
     anything with .map/.gather): same answer as without. `n_draws`: Monte Carlo draws (default 4,000).
     Budget mode: [objective] maximise = "users" with procurement.budget_usd.
+    `grid_cache`: a mapping the caller keeps between calls (the TUI does): throughput grids are reused when only
+    costs, weights or demand changed (keyed by catalog, factors, surviving systems, model, lengths, precision,
+    spec decoding and days since release). Grids are never mutated by ranking.
     """
     doc = as_workload(workload)
     ids.check_workload(catalog, doc)
@@ -44,9 +48,18 @@ def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Pa
     grids = {}
     if kept:
         for tc in wl.classes:
+            key = (id(catalog), id(fac), tuple(s.id for s in kept), catalog.model(tc.model).id, tc.isl, tc.osl,
+                   tc.precision, tc.spec_decode, pr.days_since_release if pr.days_since_release is not None
+                   else ("today", today().isoformat()))
+            hit = grid_cache.get(key) if grid_cache is not None else None
+            if hit is not None and hit[0] is catalog and hit[1] is fac:
+                grids[tc.name] = hit[2]
+                continue
             grids[tc.name] = grid_for(catalog, kept, catalog.model(tc.model), fac, isl=tc.isl, osl=tc.osl,
                                       precision=tc.precision, spec_decode=tc.spec_decode,
                                       days_since_release=pr.days_since_release)
+            if grid_cache is not None:
+                grid_cache[key] = (catalog, fac, grids[tc.name])
         ranked = rec.recommend(ctx, kept, grids, top=top, keep_inefficient=keep_inefficient, client=client,
                                n_draws=n_draws)
     else:

@@ -7,7 +7,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -35,6 +35,29 @@ NARROW_BELOW = 100
 RANKINGS_KEPT = 32
 """Recommendations memoised by workload (undo, toggling a value back and forth: no engine run)."""
 
+
+
+GRIDS_KEPT = 8
+"""Throughput grids the app keeps for reuse (one per class and grid-changing setting)."""
+
+
+class GridCache(OrderedDict[Any, Any]):
+    """The newest GRIDS_KEPT grids by key, safe to share between ranking workers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def get(self, key: object, default: object = None) -> object:
+        with self._lock:
+            return super().get(key, default)
+
+    def __setitem__(self, key: object, value: object) -> None:
+        with self._lock:
+            super().__setitem__(key, value)
+            self.move_to_end(key)
+            while len(self) > GRIDS_KEPT:
+                self.popitem(last=False)
 
 class AdvisorApp(OrderedKeysMixin, App[int]):
     """The interactive advisor. Built from objects already validated (see advisor.tui.run)."""
@@ -73,6 +96,7 @@ class AdvisorApp(OrderedKeysMixin, App[int]):
         """The scenario as last opened or saved: quitting with another one asks first."""
         self.keymap_problems: list[str] = []
         self.keymap: dict[str, str] = {}
+        self._grids: GridCache = GridCache()
         """The user's remaps in effect (binding id -> key), from the [keymap] table."""
         self._rankings: OrderedDict[str, Recommendation] = OrderedDict()
         self._rankings_lock = threading.Lock()
@@ -142,9 +166,8 @@ class AdvisorApp(OrderedKeysMixin, App[int]):
                 if rec is not None:
                     self._rankings.move_to_end(key)
             if rec is None:
-                # api.recommend re-evaluates every class grid on each call, also when only costs
-                # changed; it offers no hook to reuse them (see the report of issue 14)
-                rec = api.recommend(self.catalog, workload, fac=self.factors)
+                # cost-only edits (prices, power, weights, demand) reuse the class grids: no engine pass
+                rec = api.recommend(self.catalog, workload, fac=self.factors, grid_cache=self._grids)
                 with self._rankings_lock:
                     self._rankings[key] = rec
                     while len(self._rankings) > RANKINGS_KEPT:

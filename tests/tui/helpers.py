@@ -24,6 +24,18 @@ async def settle(app, pilot, *, debounce: bool = False) -> None:
     await app.workers.wait_for_complete()
     await pilot.pause()
     await tables_sized(app, pilot)
+    await underlines_placed(app, pilot)
+
+
+async def underlines_placed(app, pilot) -> None:
+    """A tab's underline is re-measured after its label changes ("Ranking" -> "Ranking (29)"), one refresh
+    later; place it now (Textual's own method, no animation) so a snapshot never catches the old width."""
+    from textual.widgets import Tabs
+
+    await pilot.pause()
+    for tabs in app.screen.query(Tabs):
+        tabs._highlight_active(animate=False)
+    await pilot.pause()
 
 
 async def tables_sized(app, pilot) -> None:
