@@ -24,7 +24,7 @@ TOKEN_BASIS = {
 }
 """The token basis of every throughput and cost figure (shown in JSON as `token_basis`)."""
 
-Mode = Literal["measured", "calibrated", "roofline"]
+Mode = Literal["measured", "calibrated", "ecosystem-calibrated", "roofline"]
 
 
 class Result(BaseModel):

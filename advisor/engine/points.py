@@ -11,16 +11,17 @@ from advisor.engine import tco
 from advisor.engine.factors import Factors
 from advisor.engine.select import Cell
 
-MODE_RANK = {"measured": 0, "calibrated": 1, "roofline": 2}
-"""Where a figure comes from, best first: a measured point, a calibrated model, a spec-sheet roofline."""
+MODE_RANK = {"measured": 0, "calibrated": 1, "ecosystem-calibrated": 2, "roofline": 3}
+"""Where a figure comes from, best first: a measured point, a model calibrated on this chip, one calibrated on
+its ecosystem's other chips only, a spec-sheet roofline."""
 
 
 def operating_point(system: System, acc: Accelerator, model: LLM, c: Cell, *, isl: int, osl: int,
                     factors: Factors, days: float | None, usd_per_gpu_hour: float | None, utilisation: float,
                     all_in_watts_per_gpu: float, measured: BenchmarkPoint | None = None) -> OperatingPoint:
     """The point of cell `c`; a benchmark measured at this very setup replaces the modelled throughput."""
-    mode = cast(Mode, factors.mode(acc.ecosystem, c.precision))
-    band = factors.band(acc.ecosystem, c.precision, acc.id, model.id)
+    mode = cast(Mode, factors.mode_for(acc.id, acc.ecosystem))
+    band = factors.band(acc.ecosystem, c.precision, accelerator=acc.id, model=model.id)
     out_tps, tot_tps, usr, ttft = c.output_tok_s_per_gpu, c.total_tok_s_per_gpu, c.tok_s_per_user, c.ttft_s
     if measured is not None:
         mode, band = "measured", 0.0
