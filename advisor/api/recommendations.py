@@ -45,7 +45,7 @@ def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Pa
     if kept:
         for tc in wl.classes:
             grids[tc.name] = grid_for(catalog, kept, catalog.model(tc.model), fac, isl=tc.isl, osl=tc.osl,
-                                      precision=tc.precision, spec_decode=tc.spec_decode,
+                                      precision=tc.precision, spec_decode=tc.spec_decode, serving=tc.serving,
                                       days_since_release=pr.days_since_release)
         ranked = rec.recommend(ctx, kept, grids, top=top, keep_inefficient=keep_inefficient, client=client,
                                n_draws=n_draws)

@@ -89,6 +89,9 @@ def _add_workload_args(p: argparse.ArgumentParser) -> None:
                         "e.g. fp8, int4 or q3 (an unknown name lists them)")
     p.add_argument("--spec-decode", type=parse_spec_decode, default=("auto", None), metavar="none|mtp[:RATE]|auto",
                    help="speculative decoding with MTP drafts; RATE = acceptance of a drafted token, in (0, 1)")
+    p.add_argument("--serving", choices=("agg", "disagg", "auto"), default="auto",
+                   help="agg: prefill and decode share GPUs; disagg: separate prefill and decode pools; "
+                        "auto (default): whichever gives more tokens/s per GPU at the floor")
     p.add_argument("--days-since-release", type=_non_negative, metavar="D",
                    help="software maturity: days since the model's release (default: from today's date)")
 
@@ -176,7 +179,7 @@ def _workload_kwargs(args, catalog) -> dict:
     return dict(
         model=args.model, isl=args.isl, osl=args.osl, precision=args.precision, spec_decode=mode, accept=accept,
         days_since_release=args.days_since_release, price_tier=args.price_tier,
-        usd_per_gpu_hour=args.usd_per_gpu_hour, utilisation=args.utilisation,
+        usd_per_gpu_hour=args.usd_per_gpu_hour, utilisation=args.utilisation, serving=args.serving,
     )
 
 
@@ -233,7 +236,7 @@ def _empty_reasons(catalog, empty: list[str], kw: dict) -> dict[str, str]:
         try:
             api.estimate(catalog, system=sid, model=kw["model"], isl=kw["isl"], osl=kw["osl"],
                          precision=kw["precision"], spec_decode=kw["spec_decode"], accept=kw["accept"],
-                         days_since_release=kw["days_since_release"])
+                         days_since_release=kw["days_since_release"], serving=kw["serving"])
             reasons[sid] = "nothing fits"
         except InfeasibleError as exc:
             reasons[sid] = f"nothing fits: {exc}"

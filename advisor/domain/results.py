@@ -52,6 +52,8 @@ class OperatingPoint(Result):
     bound: Literal["memory", "compute"]
     mode: Mode
     error_band_pct: float
+    serving: Literal["agg", "disagg"] = Field(default="agg", description="agg: prefill and decode share GPUs; disagg: separate pools.")
+    prefill_gpus_per_replica: float | None = Field(default=None, description="GPUs of the prefill pool per replica when disaggregated.")
     days_since_release: float | None = None
     measured_id: str | None = Field(default=None, description="Benchmark id when mode is measured.")
     usd_per_gpu_hour: float | None = None

@@ -39,3 +39,48 @@ def test_measured_chip_is_calibrated(catalog, fac):
         pytest.skip("no H100 points")
     p = api.estimate(catalog, system=chip, model="llama_3_3_70b", isl=1024, osl=256, fac=fac)["point"]
     assert p.mode == "calibrated"
+
+
+def test_estimate_serving_disagg_reports_it(catalog, fac):
+    kw = dict(system="nvidia_dgx_b200", model="deepseek_v3", isl=8192, osl=1024, fac=fac)
+    p = api.estimate(catalog, serving="disagg", **kw)["point"]
+    assert p.serving == "disagg"
+    assert p.prefill_gpus_per_replica is not None and p.prefill_gpus_per_replica > 0
+    agg = api.estimate(catalog, serving="agg", **kw)["point"]
+    assert agg.serving == "agg" and agg.prefill_gpus_per_replica is None
+
+
+@pytest.mark.parametrize("floor", [0.0, 20.0, 50.0])
+def test_auto_serving_never_worse_than_agg(catalog, fac, floor):
+    kw = dict(system="nvidia_dgx_b200", model="deepseek_v3", isl=8192, osl=1024, fac=fac, min_tok_s_per_user=floor)
+    auto = api.estimate(catalog, serving="auto", **kw)["point"]
+    agg = api.estimate(catalog, serving="agg", **kw)["point"]
+    assert auto.output_tok_s_per_gpu >= agg.output_tok_s_per_gpu * (1 - 1e-9)
+
+
+def test_estimate_cli_serving_flag(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "advisor", "estimate", "--system", "nvidia_dgx_b200", "--model",
+                          "deepseek_v3", "--isl", "8192", "--osl", "1024", "--serving", "disagg", "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["serving"] == "disagg"
+
+
+def test_workload_class_serving_field():
+    from advisor.domain.workload import TrafficClass
+
+    tc = TrafficClass(name="a", model="deepseek_v3", isl=100, osl=10)
+    assert tc.serving == "agg"  # see the report: auto makes recommend's cost non-monotone in the SLO floor
+    assert TrafficClass(name="a", model="deepseek_v3", isl=100, osl=10, serving="disagg").serving == "disagg"
+
+
+def test_disagg_prefill_share_is_the_prefill_pool(catalog, fac):
+    p = api.estimate(catalog, system="nvidia_dgx_b200", model="deepseek_v3", isl=8192, osl=1024, fac=fac,
+                     serving="disagg")["point"]
+    share = p.prefill_gpus_per_replica / (p.gpus_per_replica + p.prefill_gpus_per_replica)
+    assert p.prefill_gpu_time_fraction == pytest.approx(share, abs=1e-5)
+    assert 0 < p.prefill_gpu_time_fraction < 1
