@@ -8,6 +8,7 @@ calibrate  fit the efficiency factors to the catalog's measured points and repor
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 
@@ -149,6 +150,8 @@ def register(subparsers) -> None:
                     "measured, roofline and calibrated throughput, the leave-one-out error and the fitted parameters.",
     )
     p.add_argument("--no-loo", action="store_true", help="skip leave-one-out (seconds instead of ~40 s)")
+    p.add_argument("--cv", choices=("grouped",), help="grouped: hold out whole groups (chip, model, ecosystem...) "
+                                                      "and report the error per scheme instead of the fit")
     p.add_argument("--json", action="store_true", help="JSON on stdout")
     add_wide_arg(p)
     add_catalog_args(p)
@@ -287,6 +290,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from advisor.report import engine as report
 
     catalog = load_catalog_from_args(args)
+    if args.cv == "grouped":
+        print("advisor: grouped cross-validation (one refit per held-out group)...", file=sys.stderr, flush=True)
+        cv = api.grouped_cv(catalog)
+        emit(json.dumps(cv, indent=2) if args.json else _cv_table(cv))
+        return ExitCode.OK
     used, excluded = usable_points(catalog)
     loo = not args.no_loo
     note = f", then leave-one-out over each point (~{max(1, round(len(used) * 0.13))} s)" if loo else ""
@@ -297,3 +305,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     else:
         emit(report.calibration_table(fit, excluded=excluded, wide=args.wide))
     return ExitCode.OK
+
+
+def _cv_table(cv: dict) -> str:
+    """The per-scheme summary of a grouped cross-validation, one row a scheme."""
+    head = ("scheme", "points", "median_abs_error_pct", "median_abs_error_pct_tok_s_per_user", "within_2x_share",
+            "band_coverage_share")
+    rows = [head] + [(scheme, *("-" if b.get(k) is None else str(b[k]) for k in head[1:]))
+                     for scheme, b in cv["summary"]["cross_validation"].items()]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)

@@ -84,3 +84,23 @@ def test_disagg_prefill_share_is_the_prefill_pool(catalog, fac):
     share = p.prefill_gpus_per_replica / (p.gpus_per_replica + p.prefill_gpus_per_replica)
     assert p.prefill_gpu_time_fraction == pytest.approx(share, abs=1e-5)
     assert 0 < p.prefill_gpu_time_fraction < 1
+
+
+def test_calibrate_cv_grouped_json_and_table(catalog):
+    import json
+    import subprocess
+    import sys
+
+    from advisor.engine import crossval
+
+    cmd = [sys.executable, "-m", "advisor", "calibrate", "--cv", "grouped", "--no-loo"]
+    out = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc == json.loads(json.dumps(crossval.grouped_cv(catalog)))
+    schemes = doc["summary"]["cross_validation"]
+    assert schemes
+    table = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert table.returncode == 0, table.stderr
+    for scheme in schemes:
+        assert any(line.startswith(scheme) for line in table.stdout.splitlines())
