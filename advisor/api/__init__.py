@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "advisor.api.calibration": ("calibrate", "factors"),
+    "advisor.api.calibration": ("calibrate", "factors", "grouped_cv"),
     "advisor.api.estimates": ("estimate", "frontier"),
     "advisor.api.fleets": ("compare_fleets", "fleets_schema"),
     "advisor.api.loading": ("Loaded", "load_catalog", "load_fleets", "load_sweep", "load_workload", "read_fleets",
@@ -28,7 +28,7 @@ _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_WHERE)
 
 if TYPE_CHECKING:
-    from advisor.api.calibration import calibrate, factors
+    from advisor.api.calibration import calibrate, factors, grouped_cv
     from advisor.api.estimates import estimate, frontier
     from advisor.api.fleets import compare_fleets, fleets_schema
     from advisor.api.loading import (

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from advisor import cachekeys, locations
 from advisor.domain import Catalog
-from advisor.engine import calibration
+from advisor.engine import calibration, crossval
 from advisor.engine.calibration import CalibrationReport
 from advisor.engine.factors import Factors
 
@@ -116,3 +116,8 @@ def calibrate(catalog: Catalog, *, loo: bool = True) -> CalibrationReport:
         if not _entry(key).is_file():
             _store(key, report)
     return report
+
+
+def grouped_cv(catalog: Catalog) -> dict[str, Any]:
+    """Grouped cross-validation of the engine (held-out chip, model, ecosystem...): crossval.grouped_cv's JSON."""
+    return crossval.grouped_cv(catalog)

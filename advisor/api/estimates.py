@@ -25,6 +25,15 @@ from advisor.errors import InfeasibleError, UsageError
 COMMAND_LINE = "command line"
 
 
+SERVING_MODES = ("agg", "disagg", "auto")
+
+
+def _serving(mode: str) -> str:
+    if mode not in SERVING_MODES:
+        raise UsageError(f"serving must be one of {', '.join(SERVING_MODES)}, not {mode!r}")
+    return mode
+
+
 def _check_workload_shape(isl: int, osl: int) -> None:
     if isl < 1 or osl < 1:
         raise UsageError("--isl and --osl must be positive token counts")
@@ -36,7 +45,7 @@ def estimate(
     concurrency: int | None = None, spec_decode: str = "auto", accept: float | None = None,
     days_since_release: float | None = None, price_tier: str | None = None, usd_per_gpu_hour: float | None = None,
     utilisation: float | None = None, usd_per_kwh: float | None = None, pue: float | None = None,
-    fac: Factors | None = None,
+    fac: Factors | None = None, serving: str = "auto",
 ) -> dict[str, Any]:
     """The best operating point of one model on one system (or the exact one asked for), with costs.
 
@@ -57,7 +66,7 @@ def estimate(
         layouts, batches = np.array([float(gpus)]), np.array([float(concurrency)])
     grid, days = grid_for(catalog, [sysobj], m, fac or factors(catalog), isl=isl, osl=osl, precision=precision,
                           spec_decode=spec_decode, accept=accept, days_since_release=days_since_release,
-                          layouts=layouts, batches=batches)
+                          layouts=layouts, batches=batches, serving=_serving(serving))
     idx, ok = select.best_per_system(grid, select.slo_mask(grid, min_tok_s_per_user, max_ttft_s))
     if not ok[0]:
         _, reason = why_no_point(catalog, grid, 0, sysobj, m, isl=isl, osl=osl, precision=precision,
@@ -122,14 +131,15 @@ def frontier(
     catalog: Catalog, *, systems: Sequence[str], model: str, isl: int, osl: int, precision: str = "auto",
     spec_decode: str = "auto", days_since_release: float | None = None, price_tier: str | None = None,
     usd_per_gpu_hour: float | None = None, utilisation: float | None = None, accept: float | None = None,
-    fac: Factors | None = None,
+    fac: Factors | None = None, serving: str = "auto",
 ) -> dict[str, Any]:
     """The Pareto front of (tok/s/user, tok/s/GPU) for each system, in one grid pass."""
     _check_workload_shape(isl, osl)
     m = ids.model(catalog, model)
     sys_objs = [ids.system(catalog, s) for s in systems] if systems else list(catalog.systems.values())
     grid, days = grid_for(catalog, sys_objs, m, fac or factors(catalog), isl=isl, osl=osl, precision=precision,
-                          spec_decode=spec_decode, accept=accept, days_since_release=days_since_release)
+                          spec_decode=spec_decode, accept=accept, days_since_release=days_since_release,
+                          serving=_serving(serving))
     fronts: dict[str, list[OperatingPoint]] = {}
     assumptions: list[Assumption] = []
     prices: dict[tuple[str, str], PricePoint | None] = {}

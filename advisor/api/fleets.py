@@ -45,7 +45,7 @@ def compare_fleets(catalog: Catalog, fleets: FleetsFile | Loaded[FleetsFile] | s
     systems = fleet_systems(catalog, ff)
     grids = {
         tc.name: grid_for(catalog, systems, catalog.model(tc.model), fac, isl=tc.isl, osl=tc.osl, precision=tc.precision,
-                          spec_decode=tc.spec_decode, days_since_release=wl.procurement.days_since_release)
+                          spec_decode=tc.spec_decode, serving=tc.serving, days_since_release=wl.procurement.days_since_release)
         for tc in wl.classes
     }
     assumptions = context.assumptions(ctx, {k: v[1] for k, v in grids.items()})

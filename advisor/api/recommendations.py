@@ -56,7 +56,7 @@ def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Pa
                 grids[tc.name] = hit[2]
                 continue
             grids[tc.name] = grid_for(catalog, kept, catalog.model(tc.model), fac, isl=tc.isl, osl=tc.osl,
-                                      precision=tc.precision, spec_decode=tc.spec_decode,
+                                      precision=tc.precision, spec_decode=tc.spec_decode, serving=tc.serving,
                                       days_since_release=pr.days_since_release)
             if grid_cache is not None:
                 grid_cache[key] = (catalog, fac, grids[tc.name])

@@ -8,6 +8,7 @@ calibrate  fit the efficiency factors to the catalog's measured points and repor
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 
@@ -89,6 +90,9 @@ def _add_workload_args(p: argparse.ArgumentParser) -> None:
                         "e.g. fp8, int4 or q3 (an unknown name lists them)")
     p.add_argument("--spec-decode", type=parse_spec_decode, default=("auto", None), metavar="none|mtp[:RATE]|auto",
                    help="speculative decoding with MTP drafts; RATE = acceptance of a drafted token, in (0, 1)")
+    p.add_argument("--serving", choices=("agg", "disagg", "auto"), default="auto",
+                   help="agg: prefill and decode share GPUs; disagg: separate prefill and decode pools; "
+                        "auto (default): whichever gives more tokens/s per GPU at the floor")
     p.add_argument("--days-since-release", type=_non_negative, metavar="D",
                    help="software maturity: days since the model's release (default: from today's date)")
 
@@ -146,6 +150,8 @@ def register(subparsers) -> None:
                     "measured, roofline and calibrated throughput, the leave-one-out error and the fitted parameters.",
     )
     p.add_argument("--no-loo", action="store_true", help="skip leave-one-out (seconds instead of ~40 s)")
+    p.add_argument("--cv", choices=("grouped",), help="grouped: hold out whole groups (chip, model, ecosystem...) "
+                                                      "and report the error per scheme instead of the fit")
     p.add_argument("--json", action="store_true", help="JSON on stdout")
     add_wide_arg(p)
     add_catalog_args(p)
@@ -176,7 +182,7 @@ def _workload_kwargs(args, catalog) -> dict:
     return dict(
         model=args.model, isl=args.isl, osl=args.osl, precision=args.precision, spec_decode=mode, accept=accept,
         days_since_release=args.days_since_release, price_tier=args.price_tier,
-        usd_per_gpu_hour=args.usd_per_gpu_hour, utilisation=args.utilisation,
+        usd_per_gpu_hour=args.usd_per_gpu_hour, utilisation=args.utilisation, serving=args.serving,
     )
 
 
@@ -233,7 +239,7 @@ def _empty_reasons(catalog, empty: list[str], kw: dict) -> dict[str, str]:
         try:
             api.estimate(catalog, system=sid, model=kw["model"], isl=kw["isl"], osl=kw["osl"],
                          precision=kw["precision"], spec_decode=kw["spec_decode"], accept=kw["accept"],
-                         days_since_release=kw["days_since_release"])
+                         days_since_release=kw["days_since_release"], serving=kw["serving"])
             reasons[sid] = "nothing fits"
         except InfeasibleError as exc:
             reasons[sid] = f"nothing fits: {exc}"
@@ -284,6 +290,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from advisor.report import engine as report
 
     catalog = load_catalog_from_args(args)
+    if args.cv == "grouped":
+        print("advisor: grouped cross-validation (one refit per held-out group)...", file=sys.stderr, flush=True)
+        cv = api.grouped_cv(catalog)
+        emit(json.dumps(cv, indent=2) if args.json else _cv_table(cv))
+        return ExitCode.OK
     used, excluded = usable_points(catalog)
     loo = not args.no_loo
     note = f", then leave-one-out over each point (~{max(1, round(len(used) * 0.13))} s)" if loo else ""
@@ -294,3 +305,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     else:
         emit(report.calibration_table(fit, excluded=excluded, wide=args.wide))
     return ExitCode.OK
+
+
+def _cv_table(cv: dict) -> str:
+    """The per-scheme summary of a grouped cross-validation, one row a scheme."""
+    head = ("scheme", "points", "median_abs_error_pct", "median_abs_error_pct_tok_s_per_user", "within_2x_share",
+            "band_coverage_share")
+    rows = [head] + [(scheme, *("-" if b.get(k) is None else str(b[k]) for k in head[1:]))
+                     for scheme, b in cv["summary"]["cross_validation"].items()]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)

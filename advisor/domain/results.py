@@ -24,7 +24,7 @@ TOKEN_BASIS = {
 }
 """The token basis of every throughput and cost figure (shown in JSON as `token_basis`)."""
 
-Mode = Literal["measured", "calibrated", "roofline"]
+Mode = Literal["measured", "calibrated", "ecosystem-calibrated", "roofline"]
 
 
 class Result(BaseModel):
@@ -52,6 +52,8 @@ class OperatingPoint(Result):
     bound: Literal["memory", "compute"]
     mode: Mode
     error_band_pct: float
+    serving: Literal["agg", "disagg"] = Field(default="agg", description="agg: prefill and decode share GPUs; disagg: separate pools.")
+    prefill_gpus_per_replica: float | None = Field(default=None, description="GPUs of the prefill pool per replica when disaggregated.")
     days_since_release: float | None = None
     measured_id: str | None = Field(default=None, description="Benchmark id when mode is measured.")
     usd_per_gpu_hour: float | None = None

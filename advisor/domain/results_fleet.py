@@ -73,7 +73,7 @@ class FleetRow(Result):
     vendor_concentration: float = Field(description="Largest vendor's share of the GPUs (1 = single vendor).")
     top_ecosystem: str
     ecosystem_concentration: float
-    mode: str | None = Field(description="Worst data mode of the points used: measured | calibrated | roofline.")
+    mode: str | None = Field(description="Worst data mode of the points used: measured | calibrated | ecosystem-calibrated | roofline.")
     error_band_pct: float | None
     price_source: str = ""
     notes: list[str] = Field(default_factory=list)

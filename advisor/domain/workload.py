@@ -24,6 +24,8 @@ class TrafficClass(Strict):
     max_ttft_s: Seconds | None = Field(default=None, description="SLO: maximum time to first token, seconds.")
     precision: Literal["auto"] | Precision = "auto"
     spec_decode: Literal["auto", "none", "mtp"] = "auto"
+    serving: Literal["agg", "disagg", "auto"] = Field(
+        default="agg", description="agg (prefill and decode share GPUs) | disagg (separate pools) | auto (the better per cell).")
 
 
 class Demand(Strict):

@@ -149,8 +149,8 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
         for sid in g_by:
             acc = cat.accelerator(sysobj[sid].accelerator)
             prec = raw[c][sid].precision
-            used_modes.append(ctx.factors.mode(acc.ecosystem, prec))
-            bands.append(round(ctx.factors.band(acc.ecosystem, prec, acc.id), 1))
+            used_modes.append(ctx.factors.mode_for(acc.id, acc.ecosystem))
+            bands.append(round(ctx.factors.band(acc.ecosystem, prec, accelerator=acc.id), 1))
         cost_c = sum(g * per_gpu_annual[sid] for sid, g in g_by.items())
         class_cost[c] = cost_c
         alloc_gpus_total += sum(g_by.values())

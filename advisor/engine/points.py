@@ -11,16 +11,17 @@ from advisor.engine import tco
 from advisor.engine.factors import Factors
 from advisor.engine.select import Cell
 
-MODE_RANK = {"measured": 0, "calibrated": 1, "roofline": 2}
-"""Where a figure comes from, best first: a measured point, a calibrated model, a spec-sheet roofline."""
+MODE_RANK = {"measured": 0, "calibrated": 1, "ecosystem-calibrated": 2, "roofline": 3}
+"""Where a figure comes from, best first: a measured point, a model calibrated on this chip, one calibrated on
+its ecosystem's other chips only, a spec-sheet roofline."""
 
 
 def operating_point(system: System, acc: Accelerator, model: LLM, c: Cell, *, isl: int, osl: int,
                     factors: Factors, days: float | None, usd_per_gpu_hour: float | None, utilisation: float,
                     all_in_watts_per_gpu: float, measured: BenchmarkPoint | None = None) -> OperatingPoint:
     """The point of cell `c`; a benchmark measured at this very setup replaces the modelled throughput."""
-    mode = cast(Mode, factors.mode(acc.ecosystem, c.precision))
-    band = factors.band(acc.ecosystem, c.precision, acc.id, model.id)
+    mode = cast(Mode, factors.mode_for(acc.id, acc.ecosystem))
+    band = factors.band(acc.ecosystem, c.precision, accelerator=acc.id, model=model.id)
     out_tps, tot_tps, usr, ttft = c.output_tok_s_per_gpu, c.total_tok_s_per_gpu, c.tok_s_per_user, c.ttft_s
     if measured is not None:
         mode, band = "measured", 0.0
@@ -32,7 +33,10 @@ def operating_point(system: System, acc: Accelerator, model: LLM, c: Cell, *, is
             tot_tps = out_tps * (isl + osl) / osl
         usr = measured.tok_s_per_user or usr
         ttft = measured.ttft_s or ttft
-    prefill = float(tco.prefill_fraction(c.batch, c.ttft_s, c.t_step_s, c.tok_s_per_user, osl))
+    if c.serving == "disagg":  # the prefill pool's share of the GPUs (per-GPU figures count both pools)
+        prefill = c.prefill_gpus_per_replica / (c.gpus_per_replica + c.prefill_gpus_per_replica)
+    else:
+        prefill = float(tco.prefill_fraction(c.batch, c.ttft_s, c.t_step_s, c.tok_s_per_user, osl))
     extra: dict[str, float] = dict(prefill_gpu_time_fraction=round(prefill, 6))
     if usd_per_gpu_hour is not None:
         i_cost, o_cost = tco.split_usd_per_mtok(usd_per_gpu_hour, out_tps, tot_tps - out_tps, prefill, utilisation)
@@ -45,7 +49,8 @@ def operating_point(system: System, acc: Accelerator, model: LLM, c: Cell, *, is
         system=system.id, accelerator=acc.id, model=model.id, isl=isl, osl=osl, precision=c.precision,
         gpus_per_replica=c.gpus_per_replica, batch=c.batch, spec_decode=c.spec_decode,
         output_tok_s_per_gpu=out_tps, total_tok_s_per_gpu=tot_tps, tok_s_per_user=usr, ttft_s=ttft,
-        mem_used_gb_per_gpu=c.mem_used_gb, fits=c.fits, bound=c.bound, mode=mode, error_band_pct=round(band, 1),
+        mem_used_gb_per_gpu=c.mem_used_gb, fits=c.fits, bound=c.bound, mode=mode, error_band_pct=round(band, 1), serving=c.serving,
+        prefill_gpus_per_replica=round(c.prefill_gpus_per_replica, 3) if c.serving == "disagg" else None,
         days_since_release=days, measured_id=measured.id if measured is not None else None,
         tok_s_per_mw=float(tco.tok_s_per_mw(tot_tps, watts)),
         output_tok_s_per_mw=float(tco.tok_s_per_mw(out_tps, watts)), joules_per_token=float(tco.joules_per_token(tot_tps, watts)),

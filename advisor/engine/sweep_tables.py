@@ -57,7 +57,7 @@ class GridJob:
         wl, cat = self.ctx.workload, self.ctx.catalog
         tc = wl.classes[c]
         return grid_for(cat, self.systems, cat.model(tc.model), self.ctx.factors, isl=int(isl or tc.isl),
-                        osl=int(osl or tc.osl), precision=tc.precision, spec_decode=tc.spec_decode,
+                        osl=int(osl or tc.osl), precision=tc.precision, spec_decode=tc.spec_decode, serving=tc.serving,
                         days_since_release=days if days is not None else wl.procurement.days_since_release)[0]
 
 
