@@ -49,7 +49,7 @@ def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Pa
     if kept:
         for tc in wl.classes:
             key = (id(catalog), id(fac), tuple(s.id for s in kept), catalog.model(tc.model).id, tc.isl, tc.osl,
-                   tc.precision, tc.spec_decode, pr.days_since_release if pr.days_since_release is not None
+                   tc.precision, tc.spec_decode, tc.serving, pr.days_since_release if pr.days_since_release is not None
                    else ("today", today().isoformat()))
             hit = grid_cache.get(key) if grid_cache is not None else None
             if hit is not None and hit[0] is catalog and hit[1] is fac:
