@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest
 
-from advisor.engine.factors import Factors
-from tests.conftest import ROOT, real_catalog_present
 
 distributed = pytest.importorskip("dask.distributed")
 pytestmark = pytest.mark.real_catalog
@@ -19,20 +16,6 @@ WL = {
     "procurement": {"mode": "both", "systems": ["nvidia_hgx_b200", "amd_mi355x_8x", "nvidia_hgx_h100"],
                     "days_since_release": 400},
 }
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    if not real_catalog_present():
-        pytest.skip("needs the built-in catalog")
-    from advisor import api
-
-    return api.load_catalog()[0]
-
-
-@pytest.fixture(scope="module")
-def fac():
-    return Factors.from_dict(json.loads((ROOT / "tests" / "golden" / "factors.json").read_text()))
 
 
 @pytest.fixture(scope="module")

@@ -9,26 +9,10 @@ import json
 import numpy as np
 import pytest
 
-from advisor.engine.factors import Factors
-from tests.conftest import ROOT, real_catalog_present
 
 pytestmark = pytest.mark.real_catalog
 
 SYSTEMS = ["nvidia_hgx_b200", "amd_mi355x_8x", "amd_mi300x_8x", "nvidia_gb200_nvl72_rack", "nvidia_hgx_h100"]
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    if not real_catalog_present():
-        pytest.skip("needs the built-in catalog")
-    from advisor import api
-
-    return api.load_catalog()[0]
-
-
-@pytest.fixture(scope="module")
-def fac():
-    return Factors.from_dict(json.loads((ROOT / "tests" / "golden" / "factors.json").read_text()))
 
 
 def wl(**patch) -> dict:
