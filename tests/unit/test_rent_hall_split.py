@@ -6,30 +6,12 @@ TPU v7 slices, NVL72 racks and MI355X nodes stay in; a Trn2 UltraServer is not o
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from advisor.engine.factors import Factors
-from tests.conftest import ROOT, real_catalog_present
 
 pytestmark = pytest.mark.real_catalog
 
 RENTED = ["google_tpu_v7_64", "nvidia_gb200_nvl72_rack", "amd_mi355x_8x", "aws_trn2_ultraserver"]
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    if not real_catalog_present():
-        pytest.skip("needs the built-in catalog")
-    from advisor import api
-
-    return api.load_catalog()[0]
-
-
-@pytest.fixture(scope="module")
-def fac():
-    return Factors.from_dict(json.loads((ROOT / "tests" / "golden" / "factors.json").read_text()))
 
 
 def run(catalog, fac, mode, *, rack_kw=150.0, site_mw=None, systems=RENTED):
