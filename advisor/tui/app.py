@@ -78,6 +78,9 @@ class AdvisorApp(OrderedKeysMixin, App[int]):
     """The last valid scenario (the form may hold an invalid edit on top of it)."""
     recommendation: var[Recommendation | None] = var(None, init=False)
     """The ranking of `workload` (or of the last workload that ranked)."""
+    keep_inefficient: var[bool] = var(False, init=False)
+    """Rank options needing over 10x the GPUs of the best one, or stuck at batch 1 (--keep-inefficient);
+    a way of ranking, not part of the scenario (never saved)."""
     engine_error: var[str | None] = var(None, init=False)
     """Why the engine failed on the latest workload, if it did."""
     form_error: var[str | None] = var(None, init=False)
@@ -155,10 +158,14 @@ class AdvisorApp(OrderedKeysMixin, App[int]):
         self.sub_title = workload.name
         self.rank(workload)
 
+    def watch_keep_inefficient(self) -> None:
+        self.rank(self.workload)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine", description="Ranking")
     def rank(self, workload: Workload) -> None:
         started = time.perf_counter()
-        key = workload.model_dump_json()
+        keep = self.keep_inefficient
+        key = f"{keep}:{workload.model_dump_json()}"
         message: ResultsReady | EngineFailed
         try:
             with self._rankings_lock:
@@ -167,7 +174,8 @@ class AdvisorApp(OrderedKeysMixin, App[int]):
                     self._rankings.move_to_end(key)
             if rec is None:
                 # cost-only edits (prices, power, weights, demand) reuse the class grids: no engine pass
-                rec = api.recommend(self.catalog, workload, fac=self.factors, grid_cache=self._grids)
+                rec = api.recommend(self.catalog, workload, fac=self.factors, grid_cache=self._grids,
+                                    keep_inefficient=keep)
                 with self._rankings_lock:
                     self._rankings[key] = rec
                     while len(self._rankings) > RANKINGS_KEPT:
@@ -175,13 +183,13 @@ class AdvisorApp(OrderedKeysMixin, App[int]):
         except AdvisorError as exc:
             message = EngineFailed(workload, str(exc))
         else:
-            message = ResultsReady(workload, rec, time.perf_counter() - started)
+            message = ResultsReady(workload, rec, time.perf_counter() - started, keep)
         if not get_current_worker().is_cancelled:
             self.post_message(message)
 
     @on(ResultsReady)
     def _results(self, message: ResultsReady) -> None:
-        if message.workload != self.workload:
+        if message.workload != self.workload or message.keep_inefficient != self.keep_inefficient:
             return  # a newer edit is being ranked
         self.last_rank_s = message.elapsed_s
         self.log.info(f"ranked {message.workload.name} in {message.elapsed_s * 1000:.0f} ms")

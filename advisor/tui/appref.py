@@ -21,6 +21,7 @@ class AdvisorApp(Protocol):
     recommendation: Recommendation | None
     form_error: str | None
     engine_error: str | None
+    keep_inefficient: bool
     keymap: dict[str, str]
 
     @property

@@ -17,6 +17,8 @@ class ResultsReady(Message):
     workload: Workload
     recommendation: Recommendation
     elapsed_s: float
+    keep_inefficient: bool = False
+    """Whether inefficient options were kept in this ranking."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ResultsReady)

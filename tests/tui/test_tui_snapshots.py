@@ -83,3 +83,20 @@ def test_catalog_screen_80x24(make_app, snap_compare):
         await settle(app, pilot)
 
     assert snap_compare(app, terminal_size=NARROW, run_before=run_before)
+
+
+def test_main_screen_budget_mode_80x24(make_app, snap_compare):
+    """Budget mode at 80 columns: the compact column set keeps max users (the figure it ranks by)."""
+    from advisor import api
+    from advisor.tui.scenario import default_workload
+    from tests.tui.helpers import DAYS
+
+    data = default_workload(days_since_release=DAYS).model_dump(mode="json", exclude_none=True)
+    data["objective"] = {"maximise": "users"}
+    data["procurement"]["budget_usd"] = 5e8
+    app = make_app(api.workload_from_dict(data))
+
+    async def run_before(pilot):
+        await settle(app, pilot)
+
+    assert snap_compare(app, terminal_size=NARROW, run_before=run_before)

@@ -64,17 +64,11 @@ def why_rank_lines(option: Option, options: list[Option], workload: Workload) ->
     p_low = getattr(option, "p_lowest_cost", None)
     if p_low is not None:
         lines.append(f"P(lowest cost) {float(p_low):.0%}")
-    for field in ("tied_with", "ties", "tie_with"):
-        tied = getattr(option, field, None)
-        if tied:
-            tied = ", ".join(map(str, tied)) if isinstance(tied, list | tuple | set) else str(tied)
-            lines.append(f"tied with {tied}")
-            break
-    for field in ("confidence", "rank_confidence"):
-        conf = getattr(option, field, None)
-        if conf is not None:
-            lines.append(f"confidence: {conf:.0%}" if isinstance(conf, float) else f"confidence: {conf}")
-            break
+    if option.tied and option.rank > 1:
+        what = "users within the budget" if option.max_concurrent_users is not None else "score"
+        lines.append(f"tied with #{option.rank - 1}: the {what} gap is inside their combined error")
+    if option.score_error:
+        lines.append(f"score {option.score:.1f} ± {option.score_error:.1f} (p10-p90 of the draws)")
     if reason:
         return lines
     mine = _penalties(option, workload)
@@ -95,6 +89,17 @@ def why_rank_lines(option: Option, options: list[Option], workload: Workload) ->
                          f"{-diffs[key]:.2f} more penalty")
     lines.append(f"binding constraint: {option.binding_constraint}")
     return lines
+
+
+def budget_text(option: Option, workload: Workload) -> str:
+    """Budget mode: the most concurrent users the budget buys on this option, and what the budget caps."""
+    if option.max_concurrent_users is None:
+        return ""
+    pr = workload.procurement
+    basis = "all cost over the horizon" if pr.budget_basis == "tco" else "capex (rent: rent over the horizon)"
+    spares = f", {pr.spare_replicas} spare replica(s) per class" if isinstance(pr.spare_replicas, int) and pr.spare_replicas else ""
+    return (f"[b]Budget[/b] {option.max_concurrent_users:,.0f} concurrent users at the SLOs within "
+            f"${money(pr.budget_usd or 0)} ({basis}), {pr.headroom_target:.0%} headroom{spares}\n")
 
 
 class DetailScreen(AdvisorAppMixin, Screen):
@@ -156,13 +161,16 @@ class DetailScreen(AdvisorAppMixin, Screen):
 
     def show_option(self) -> None:
         o = self.option
+        users = (f"{o.max_concurrent_users:,.0f} users within the budget · "
+                 if o.max_concurrent_users is not None else "")
         self.query_one("#detail-title", Static).update(
-            f"[b]#{o.rank} {o.label}[/b] · {o.procurement} · {o.gpus} GPUs in {o.racks} rack(s) · "
+            f"[b]#{o.rank} {o.label}[/b] · {o.procurement} · {users}{o.gpus} GPUs in {o.racks} rack(s) · "
             f"{o.all_in_mw:.3f} MW all-in · {o.cooling} cooled · score {o.score:.1f}")
         terms = ", ".join(f"{k} {v:.2f}" for k, v in o.score_terms.items())
         self.query_one("#detail-binding", Static).update(
-            f"[b]Binding constraint[/b]\n{o.binding_constraint}\n\n[b]Data[/b] {o.mode}, ±{o.error_band_pct:.0f}%\n"
-            f"[b]Score terms[/b] {terms}")
+            f"[b]Binding constraint[/b]\n{o.binding_constraint}\n\n"
+            + budget_text(o, self.workload)
+            + f"[b]Data[/b] {o.mode}, ±{o.error_band_pct:.0f}%\n[b]Score terms[/b] {terms}")
         cost = self.query_one("#detail-cost", DataTable)
         fill_table(cost, [("item", "item"), ("value", "value")], [(list(row), None) for row in cost_rows(o)],
                    flex=1, width=cost.size.width or COST_WIDTH)

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 from advisor import api
 from advisor.domain.results import Option, Recommendation
 from advisor.errors import InputError
+from advisor.report.format import money
 from advisor.tui.appref import AdvisorAppMixin
 from advisor.tui.widgets.excluded_table import ExcludedView
 from advisor.tui.widgets.footer import FittingFooter
@@ -64,7 +65,8 @@ class MainScreen(AdvisorAppMixin, Screen):
         with Horizontal(id="body"):
             # The form is ~160 widgets (~0.5-1 s to mount on a slow machine): mount it after the
             # first paint so the ranking shows first.
-            yield Lazy(ScenarioForm(self.advisor_app.catalog, self.advisor_app.workload, id="form"))
+            yield Lazy(ScenarioForm(self.advisor_app.catalog, self.advisor_app.workload,
+                                    keep_inefficient=self.advisor_app.keep_inefficient, id="form"))
             with Vertical(id="results"):
                 yield Static("Ranking…", id="status")
                 with TabbedContent(id="tabs", initial="tab-ranking"):
@@ -115,9 +117,16 @@ class MainScreen(AdvisorAppMixin, Screen):
         parts = []
         if rec is not None:
             wl = self.advisor_app.workload
-            users = wl.demand.concurrent_users or f"{wl.demand.requests_per_s:g} req/s"
-            parts.append(f"{wl.name}: {len(wl.classes)} class(es), {users} users · "
-                         f"{len(rec.options)} options, {len(rec.excluded)} excluded")
+            if wl.objective.maximise == "users":
+                basis = "all cost" if wl.procurement.budget_basis == "tco" else "capex"
+                target = f"most users for ${money(wl.procurement.budget_usd or 0)} ({basis})"
+            else:
+                target = f"{wl.demand.concurrent_users or f'{wl.demand.requests_per_s:g} req/s'} users"
+            inefficient = sum(e.constraint == "inefficient" for e in rec.excluded)
+            kept = " (inefficient kept)" if self.advisor_app.keep_inefficient else (
+                f" ({inefficient} inefficient)" if inefficient else "")
+            parts.append(f"{wl.name}: {len(wl.classes)} class(es), {target} · "
+                         f"{len(rec.options)} options, {len(rec.excluded)} excluded{kept}")
             if not rec.options:
                 parts.append("no option meets the constraints: see Excluded (F3)")
             moved = self.ranking.moved
@@ -146,6 +155,7 @@ class MainScreen(AdvisorAppMixin, Screen):
         """Validate the form; a valid scenario goes to the app (which ranks it). True when valid."""
         self._debounce = None
         data, unreadable = self.form.collect()
+        self.advisor_app.keep_inefficient = self.form.keep_inefficient  # a run option: applies even to an invalid form
         if data is None:
             self.form.mark_problems([])
             self.advisor_app.form_error = f"{unreadable} field(s) invalid"

@@ -78,6 +78,9 @@ WIDE_COLUMNS = (
     ("data", "mode"),
 )
 NARROW_COLUMNS = (("#", "rank"), ("option", "option"), ("$/Mtok", "usd_per_mtok"), ("score", "score"))
+USERS = ("max users", "max_concurrent_users")
+"""Budget mode ([objective] maximise = "users"): the most concurrent users each option serves within the budget,
+the figure it is ranked by; right after the option (and kept at every width)."""
 P_LOW = ("p low", "p_lowest_cost")
 """Shown after score when the options carry p_lowest_cost."""
 DROP_FIRST = ("mode", "count", "racks", "mw", "opex", "capex", "procurement")
@@ -85,10 +88,25 @@ DROP_FIRST = ("mode", "count", "racks", "mw", "opex", "capex", "procurement")
 MIN_OPTION_WIDTH = 24
 
 
+def table_columns(narrow: bool, with_p: bool, with_users: bool) -> tuple[tuple[str, str], ...]:
+    """The columns before fitting: narrow or wide, with p low and (budget mode) max users."""
+    p = (P_LOW,) if with_p else ()
+    users = (USERS,) if with_users else ()
+    if narrow:
+        return NARROW_COLUMNS[:2] + users + NARROW_COLUMNS[2:] + p
+    return WIDE_COLUMNS[:3] + users + WIDE_COLUMNS[3:10] + p + WIDE_COLUMNS[10:]
+
+
+def users_text(option: Option) -> str:
+    users = option.max_concurrent_users
+    return "–" if users is None else f"{users:,.0f}"
+
+
 class ResultsTable(DataTable):
     """Options of the current Recommendation, best first (`options[i]` is row i).
 
-    Narrow (set by the screen): option, $/Mtok, score (and p low) only. After a re-rank the
+    Narrow (set by the screen): option, $/Mtok, score (and p low) only; in budget mode max users
+    follows the option at every width. After a re-rank the
     cursor stays on the option it was on (by id); when that option changed rank its rank cell
     shows the move (`moved` holds (old rank, new rank)).
     """
@@ -117,17 +135,18 @@ class ResultsTable(DataTable):
             return Text(f"{o.rank}{arrow}{abs(old - new)}", style="bold reverse")
         return str(o.rank)
 
-    def _rows(self, selected_id: str | None, with_p: bool) -> list[tuple[list[str | Text], str]]:
+    def _rows(self, selected_id: str | None, with_p: bool, with_users: bool) -> list[tuple[list[str | Text], str]]:
         rows: list[tuple[list[str | Text], str]] = []
         for o in self.options:
             p = p_lowest_cost(o)
             tail = [f"{p:.2f}" if p is not None else "–"] if with_p else []
+            users = [users_text(o)] if with_users else []
             cells: list[str | Text]
             if self.narrow:
-                cells = [self._rank_cell(o, selected_id), f"{systems_text(o)} · {o.procurement}",
+                cells = [self._rank_cell(o, selected_id), f"{systems_text(o)} · {o.procurement}", *users,
                          f"{o.usd_per_mtok:.4f}", f"{o.score:.1f}", *tail]
             else:
-                cells = [self._rank_cell(o, selected_id), systems_text(o), o.procurement,
+                cells = [self._rank_cell(o, selected_id), systems_text(o), o.procurement, *users,
                          " + ".join(str(n) for n in o.systems.values()), str(o.racks), f"{o.all_in_mw:.3f}",
                          f"{o.usd_per_mtok:.4f}", money(o.capex_usd), money(o.annual_opex_usd), f"{o.score:.1f}",
                          *tail, o.mode]
@@ -146,10 +165,9 @@ class ResultsTable(DataTable):
             self.moved = (old, new) if old is not None and new is not None and old != new else None
         self._ranks = new_ranks
         with_p = any(p_lowest_cost(o) is not None for o in self.options)
-        base = NARROW_COLUMNS if self.narrow else WIDE_COLUMNS
-        columns = base + ((P_LOW,) if with_p else ()) if self.narrow else (
-            base[:10] + ((P_LOW,) if with_p else ()) + base[10:])
-        fitted_columns, rows = self._fit(list(columns), self._rows(selected_id, with_p))
+        with_users = rec.objective == "users"
+        columns = table_columns(self.narrow, with_p, with_users)
+        fitted_columns, rows = self._fit(list(columns), self._rows(selected_id, with_p, with_users))
         with self.app.batch_update():
             fill_table(self, fitted_columns, rows, flex=1, width=self._width())
             row = next((i for i, o in enumerate(self.options) if o.id == selected_id), 0)

@@ -1,4 +1,4 @@
-"""The scenario form: workload, demand, datacenter, procurement and score weights.
+"""The scenario form: workload, demand, datacenter, procurement, objective and budget, and score weights.
 
 The form reads and marks fields; it does not rank. It posts `Edited` on every change,
 and its owner decides when to validate (`collect`) and mark (`mark_problems`).
@@ -7,6 +7,7 @@ and its owner decides when to validate (`collect`) and mark (`mark_problems`).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from textual.app import ComposeResult
@@ -22,11 +23,21 @@ from advisor.tui.widgets.form_field import FieldSpec, FormField
 
 COOLING = (("both (air or liquid)", "both"), ("air only", "air"), ("liquid only", "liquid"))
 PROCUREMENT = (("buy or rent", "both"), ("buy", "buy"), ("rent", "rent"))
+OBJECTIVES = (("best score", "score"), ("most users in budget", "users"))
+BUDGET_BASIS = (("all cost (TCO)", "tco"), ("capex (rent: rent)", "capex"))
+RUN = "run"
+"""The pseudo-section of settings that are not part of the workload (how to rank it: keep_inefficient)."""
 REGIONS = ("global", "us", "eu", "china")
 
 
+def data_section(group: str, spec: FieldSpec) -> str:
+    """The workload section a field of a form group edits (a group may show fields of another section)."""
+    return str(spec.extra.get("section", group))
+
+
 def section_specs(catalog: Catalog) -> dict[str, list[FieldSpec]]:
-    """The non-class fields by workload section ("" is the top level)."""
+    """The non-class fields by form group ("" is the top level); a group is the workload section its fields
+    edit, unless a field names another in `extra["section"]` (the objective group shows the budget)."""
     tiers = sorted({p.tier for p in catalog.prices.values()})
     vendors = tuple(sorted({a.vendor for a in catalog.accelerators.values()}))
     regions = tuple(dict.fromkeys(REGIONS + tuple(sorted({r for s in catalog.systems.values()
@@ -56,7 +67,6 @@ def section_specs(catalog: Catalog) -> dict[str, list[FieldSpec]]:
         "procurement": [
             FieldSpec("mode", "buy/rent", "select", options=PROCUREMENT),
             FieldSpec("horizon_years", "horizon yrs", "float", optional=True, minimum=0, maximum=15),
-            FieldSpec("budget_usd", "budget $", "float", optional=True, minimum=0, placeholder="no cap"),
             FieldSpec("price_tier", "price tier", "select", optional=True,
                       options=tuple((t, t) for t in tiers), placeholder=f"default ({catalog.defaults.price_tier})"),
             FieldSpec("allowed_vendors", "vendors", "list", known=vendors, placeholder="all",
@@ -65,6 +75,24 @@ def section_specs(catalog: Catalog) -> dict[str, list[FieldSpec]]:
                       placeholder="all", tooltip="Comma-separated ecosystems to allow (empty = all)"),
             FieldSpec("days_since_release", "model age d", "float", optional=True, minimum=0, placeholder="from today",
                       tooltip="Software maturity: days since the models' release (empty: counted to today)"),
+            FieldSpec("spare_replicas", "spare replicas", "int", optional=True, minimum=0, placeholder="0",
+                      tooltip="Redundancy N+k: spare replicas added to every class (a per-class table in the "
+                              "scenario file is kept while this is empty)"),
+            FieldSpec("headroom_target", "headroom", "float", optional=True, minimum=0, maximum=10, placeholder="0.2",
+                      tooltip="Spare capacity above peak demand every class is sized for (fraction, default 0.2)"),
+        ],
+        "objective": [
+            FieldSpec("maximise", "maximise", "select", options=OBJECTIVES,
+                      tooltip="Rank by the weighted score, or by the most concurrent users the budget serves at the "
+                              "SLOs (needs a budget; demand is then optional)"),
+            FieldSpec("budget_usd", "budget $", "float", optional=True, minimum=0, placeholder="no cap",
+                      tooltip="Spending cap (what it caps: budget basis)", extra={"section": "procurement"}),
+            FieldSpec("budget_basis", "budget basis", "select", options=BUDGET_BASIS,
+                      tooltip="tco: all cost over the horizon (buy and rent alike); capex: the purchase (rent: rent "
+                              "over the horizon)", extra={"section": "procurement"}),
+            FieldSpec("keep_inefficient", "inefficient", "bool", placeholder="keep inefficient",
+                      tooltip="Rank options needing over 10x the GPUs of the best one, or stuck at batch 1 "
+                              "(not saved in the scenario: like --keep-inefficient)", extra={"section": RUN}),
         ],
         "weights": [
             FieldSpec(k, label, "float", minimum=0)
@@ -74,7 +102,11 @@ def section_specs(catalog: Catalog) -> dict[str, list[FieldSpec]]:
     }
 
 
-TITLES = {"demand": "Demand", "datacenter": "Datacenter", "procurement": "Procurement", "weights": "Score weights"}
+TITLES = {"demand": "Demand", "datacenter": "Datacenter", "procurement": "Procurement",
+          "objective": "Objective & budget", "weights": "Score weights"}
+DEMAND_KEYS = ("concurrent_users", "requests_per_s")
+USERS_MODE_PLACEHOLDER = "optional: budget"
+"""What the demand fields say in users mode (the budget sizes the fleet; shares still split the classes)."""
 _CLASS_KEY = re.compile(r"^classes\[(\d+)\]\.(\w+)")
 
 
@@ -84,17 +116,39 @@ class ScenarioForm(VerticalScroll):
     class Edited(Message):
         """Some field changed (valid or not)."""
 
-    def __init__(self, catalog: Catalog, workload: Workload, *, id: str | None = None) -> None:
+    def __init__(self, catalog: Catalog, workload: Workload, *, keep_inefficient: bool = False,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
+        self.keep_inefficient = keep_inefficient
+        """The run option shown by the keep-inefficient box (kept across Open, never saved in the scenario)."""
         self.catalog = catalog
         self.specs = section_specs(catalog)
-        self.models = sorted(((m.name, m.id) for m in catalog.models.values()), key=lambda p: p[0].lower())
         self._next_uid = 0
         self.base: dict = {}
         self._set_base(workload)
 
     def _set_base(self, workload: Workload) -> None:
         self.base = workload.model_dump(mode="json", exclude_none=True)
+        models = {m.id: m.name for m in self.catalog.models.values()}
+        for cls in workload.classes:  # a file may name a model by an alias: offer it as written (the select needs it)
+            if cls.model not in models:
+                try:
+                    models[cls.model] = f"{self.catalog.model(cls.model).name} ({cls.model})"
+                except LookupError:
+                    models[cls.model] = cls.model
+        self.models = sorted(((name, ident) for ident, name in models.items()), key=lambda p: p[0].lower())
+        self.base[RUN] = {"keep_inefficient": self.keep_inefficient}
+        spares = self.base.get("procurement", {}).get("spare_replicas")
+        self._spares_by_class = spares if isinstance(spares, dict) else None
+        """A per-class spare_replicas table from the file: kept while the (one integer) field is empty."""
+
+    def _demand_is_placeholder(self) -> bool:
+        demand = self.base.get("demand", {})
+        return demand.get("concurrent_users") == 1 and "requests_per_s" not in demand
+
+    @property
+    def users_mode(self) -> bool:
+        return bool(self.base.get("objective", {}).get("maximise") == "users")
 
     def _uid(self) -> int:
         self._next_uid += 1
@@ -113,9 +167,17 @@ class ScenarioForm(VerticalScroll):
                 yield Button("+ Add class", id="add-class", compact=True, tooltip="Add a traffic class")
                 continue
             yield Label(TITLES[section], classes="section-title")
-            values = self.base.get(section, {})
             for spec in specs:
-                yield FormField(spec, values.get(spec.key), field_id=f"f-{section}-{spec.key}")
+                where = data_section(section, spec)
+                value = self.base.get(where, {}).get(spec.key)
+                if section == "demand" and spec.key in DEMAND_KEYS and self.users_mode:
+                    spec = replace(spec, placeholder=USERS_MODE_PLACEHOLDER)
+                    if self._demand_is_placeholder():
+                        value = None  # the one-user stand-in the workload puts in when [demand] is left out
+                if spec.key == "spare_replicas" and isinstance(value, dict):
+                    spec = replace(spec, placeholder="per class (file)")
+                    value = None
+                yield FormField(spec, value, field_id=f"f-{where}-{spec.key}")
 
     async def load(self, workload: Workload) -> None:
         """Show another workload (after Open)."""
@@ -160,7 +222,18 @@ class ScenarioForm(VerticalScroll):
         self.post_message(self.Edited())
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "f-objective-maximise":
+            self._show_objective(event.value == "users")
         self.post_message(self.Edited())
+
+    def _show_objective(self, users: bool) -> None:
+        """Users mode: the demand fields say they are optional (the budget sizes the fleet)."""
+        self.set_class(users, "-users-mode")
+        fields = self.section_fields()
+        for key in DEMAND_KEYS:
+            field = fields.get(("demand", key))
+            if field is not None and isinstance(field.control, Input):
+                field.control.placeholder = USERS_MODE_PLACEHOLDER if users else field.spec.placeholder
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self.post_message(self.Edited())
@@ -175,13 +248,19 @@ class ScenarioForm(VerticalScroll):
 
     def collect(self) -> tuple[dict[str, Any] | None, int]:
         """(workload dict, number of unreadable fields); the dict is None when any field is unreadable."""
-        data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.base.items()}
+        data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.base.items() if k != RUN}
         bad = 0
         for (section, key), f in self.section_fields().items():
             ok, value = f.read()
             bad += not ok
+            if section == RUN:
+                if ok:
+                    setattr(self, key, bool(value))
+                continue
             target = data if section == "" else data.setdefault(section, {})
-            if value is None or value == []:
+            if value is None and key == "spare_replicas" and self._spares_by_class is not None:
+                target[key] = dict(self._spares_by_class)  # the file's per-class table stands while the field is empty
+            elif value is None or value == []:
                 target.pop(key, None)
             else:
                 target[key] = value
@@ -212,6 +291,8 @@ class ScenarioForm(VerticalScroll):
                 target = fields.get((section, rest.split(".")[0].split("[")[0]))
             elif key in ("name",):
                 target = fields.get(("", key))
+            elif "budget_usd" in p.message and ("procurement", "budget_usd") in fields:
+                target = fields[("procurement", "budget_usd")]  # "maximise = 'users' needs procurement.budget_usd"
             elif key == "demand":
                 for k in ("concurrent_users", "requests_per_s"):
                     fields[("demand", k)].set_model_error(p.message)
