@@ -29,12 +29,14 @@ def fleet_systems(catalog: Catalog, ff: FleetsFile) -> list[System]:
 
 
 def compare_fleets(catalog: Catalog, fleets: FleetsFile | Loaded[FleetsFile] | str | Path | dict[str, Any], *,
-                   fac: Factors | None = None) -> FleetComparison:
+                   fac: Factors | None = None, keep_inefficient: bool = False) -> FleetComparison:
     """Fleets side by side for their workload: capacity at the SLOs, costs, power, concentration.
 
     `fleets`: a FleetsFile, a Loaded one (read_fleets: unknown ids name file and line), a path to a
     fleets TOML file, or a dict in that schema. Never raises for unmet demand (`any_meets_demand`
-    says whether any fleet meets it).
+    says whether any fleet meets it). A fleet meeting demand that recommend would exclude as `inefficient`
+    (over 10x the GPUs of the lowest-$/Mtok fleet, or stuck at batch 1) keeps its row, with status and a note
+    saying so, and is never `lowest_cost`, unless `keep_inefficient`.
     """
     doc = as_fleets(fleets)
     ids.check_fleets(catalog, doc)
@@ -49,7 +51,7 @@ def compare_fleets(catalog: Catalog, fleets: FleetsFile | Loaded[FleetsFile] | s
         for tc in wl.classes
     }
     assumptions = context.assumptions(ctx, {k: v[1] for k, v in grids.items()})
-    return compare.compare(ctx, ff, systems, grids, assumptions, list(catalog.layers))
+    return compare.compare(ctx, ff, systems, grids, assumptions, list(catalog.layers), keep_inefficient=keep_inefficient)
 
 
 def fleets_schema() -> dict[str, Any]:

@@ -56,7 +56,7 @@ def check_sweep_size(sw: SweepInput, *, max_scenarios: int | None = None, force:
 
 def sweep(catalog: Catalog, sweep_obj: SweepInput, *, progress: Callable[[int, int], None] | None = None,
           workers: int | None = None, max_scenarios: int | None = None, force: bool = False,
-          fac: Factors | None = None, client: Any = None) -> SweepResult:
+          fac: Factors | None = None, client: Any = None, keep_inefficient: bool = False) -> SweepResult:
     """Every scenario of the sweep's axes x every option; returns domain.results_fleet.SweepResult.
 
     Options: each system of the catalog (or procurement.systems) x buy/rent, each serving the
@@ -64,7 +64,8 @@ def sweep(catalog: Catalog, sweep_obj: SweepInput, *, progress: Callable[[int, i
     evaluated in a thread pool of `workers` (default: all cores); `progress(done, total)` is
     called as grids finish. isl/osl axes set every class's lengths. `client`: evaluate the grids
     on a cluster (a dask.distributed Client, see dask_client(); anything with .map/.gather), one
-    task per grid: the result equals the local run.
+    task per grid: the result equals the local run. `keep_inefficient`: as recommend's, keep options needing
+    over 10x the GPUs of a scenario's best-scoring option, or stuck at batch 1 (else: reason `inefficient`).
     """
     doc = as_sweep(sweep_obj)
     check_sweep_size(doc, max_scenarios=max_scenarios, force=force)
@@ -79,7 +80,8 @@ def sweep(catalog: Catalog, sweep_obj: SweepInput, *, progress: Callable[[int, i
         cands = [ids.system(catalog, s) for s in pr.systems] if pr.systems else list(catalog.systems.values())
         systems, _ = prefilter(ctx, cands)
     assumptions = [a.model_dump(mode="json") for a in context.assumptions(ctx)]
-    return sweep_engine.run(ctx, sw, systems, assumptions=assumptions, progress=progress, workers=workers, client=client)
+    return sweep_engine.run(ctx, sw, systems, assumptions=assumptions, progress=progress, workers=workers, client=client,
+                            keep_inefficient=keep_inefficient)
 
 
 def dask_client(address: str) -> Any:

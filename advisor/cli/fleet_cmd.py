@@ -26,6 +26,9 @@ def register(sub) -> None:
     add_wide_arg(p)
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a field before validation, e.g. workload.demand.concurrent_users=8000 (repeatable)")
+    p.add_argument("--keep-inefficient", action="store_true",
+                   help="do not mark fleets needing over 10x the GPUs of the lowest-cost one, or stuck at batch 1 per "
+                        "replica, as inefficient (they may then be the lowest cost)")
     add_catalog_args(p)
     p.set_defaults(func=run_compare)
 
@@ -48,6 +51,9 @@ def register(sub) -> None:
                         "address (needs pip install 'advisor[dask]')")
     s.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a field of the sweep file before validation (repeatable)")
+    s.add_argument("--keep-inefficient", action="store_true",
+                   help="keep options needing over 10x the GPUs of a scenario's best-scoring one, or stuck at batch 1 "
+                        "per replica (else infeasible with reason 'inefficient', as recommend excludes them)")
     add_catalog_args(s)
     s.set_defaults(func=run_sweep)
 
@@ -60,7 +66,7 @@ def run_compare(args: argparse.Namespace) -> int:
     fmt = resolve_format(args)
     ff = api.read_fleets(args.fleets, sets=args.sets)
     catalog = load_catalog_from_args(args)
-    cmp = api.compare_fleets(catalog, ff)
+    cmp = api.compare_fleets(catalog, ff, keep_inefficient=args.keep_inefficient)
     emit(render_comparison(cmp, fmt, wide=args.wide))
     if not cmp.any_meets_demand:
         print("advisor: no fleet meets the demand (exit 3)", file=sys.stderr)
@@ -85,7 +91,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     client = api.dask_client(args.dask) if args.dask else None
     try:
         res = api.sweep(catalog, sw, progress=progress, workers=args.workers,
-                              max_scenarios=args.max_scenarios, force=args.force, client=client)
+                              max_scenarios=args.max_scenarios, force=args.force, client=client,
+                              keep_inefficient=args.keep_inefficient)
     finally:
         if progress is not None:
             progress(None, None)

@@ -17,7 +17,7 @@ from advisor.domain.results_fleet import FleetClassRow, FleetComparison, FleetRo
 from advisor.domain.workload import TrafficClass
 from advisor.engine import pricing, select
 from advisor.engine.allocation import Cell, allocate, class_users, racks_for
-from advisor.engine.constraints import OWNED, Reason, mode_reason, over_site_power
+from advisor.engine.constraints import OWNED, Reason, inefficiency, mode_reason, over_site_power
 from advisor.engine.context import ClassResult, Context, class_results
 from advisor.engine.explain import class_exclusion
 from advisor.engine.points import MODE_RANK
@@ -68,7 +68,8 @@ def member_cost(ctx: Context, s: System, gpus: int, mode: str, usd_per_gpu: floa
     return MemberCost(gpus, mode, unit.parts(), gpus * float(unit.capex_usd_per_gpu), price[1])
 
 
-def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
+def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> tuple[FleetRow, int]:
+    """The fleet's row, and the replicas it runs at batch 1 (constraints.inefficiency)."""
     ctx, cat, wl = fc.ctx, fc.ctx.catalog, fc.ctx.workload
     fin, hours = ctx.fin, ctx.fin.hours_per_year
     index = {s.id: i for i, s in enumerate(fc.systems)}
@@ -124,10 +125,12 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
     bands: list[float] = []
     class_cost: dict[str, float] = {}
     alloc_gpus_total = 0
+    stuck = 0
     for tc in wl.classes:
         c = tc.name
         reps = alloc.replicas[c]
         ok = {sid: ce for sid, ce in cells[c].items() if ce is not None}  # replicas only ever go to these
+        stuck += sum(r for sid, r in reps.items() if r and ok[sid].batch == 1)
         g_by = {sid: r * ok[sid].gpus_per_replica for sid, r in reps.items() if r}
         cap_users = float(sum(r * ok[sid].batch for sid, r in reps.items()))
         ratio = (tc.isl + tc.osl) / tc.osl
@@ -230,7 +233,7 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
         top_ecosystem=top_eco, ecosystem_concentration=eco[top_eco] / total_gpus,
         mode=data_mode, error_band_pct=max(bands) if bands else None,
         price_source="; ".join(sorted({mc.source for _, mc in member_costs if mc.source})), notes=notes,
-    )
+    ), stuck
 
 
 DIFF_FIELDS = ("capacity_users", "capex_usd", "annual_opex_usd", "annual_total_usd", "usd_per_mtok", "all_in_mw", "racks", "gpus")
@@ -255,17 +258,48 @@ def with_baseline(rows: list[FleetRow], baseline: str | None) -> list[FleetRow]:
     return out
 
 
-def _lowest_cost(rows: list[FleetRow]) -> str | None:
-    """The fleet meeting demand with the lowest $/Mtok (compare ranks nothing by score)."""
-    priced = [(r.usd_per_mtok, r.name) for r in rows if r.demand_met and r.usd_per_mtok is not None]
+def _lowest_cost(rows: list[FleetRow], inefficient: frozenset[str] | set[str] = frozenset()) -> str | None:
+    """The fleet meeting demand with the lowest $/Mtok (compare ranks nothing by score), inefficient ones aside."""
+    priced = [(r.usd_per_mtok, r.name) for r in rows
+              if r.demand_met and r.usd_per_mtok is not None and r.name not in inefficient]
     return min(priced)[1] if priced else None
 
 
-def compare(ctx: Context, ff: FleetsFile, systems: list[System], grids: dict[str, Any], assumptions: list[Any], layers: list[str]) -> FleetComparison:
+def mark_inefficient(ctx: Context, evaluated: list[tuple[FleetRow, int]]) -> tuple[list[FleetRow], set[str]]:
+    """recommend's rule on the fleets that meet demand: stuck at batch 1 on more than one replica, or (not in budget
+    mode) more than 10x the GPUs of the lowest-$/Mtok fleet among the others. The fleet stays in the comparison
+    (it was asked about) with status and a note `inefficient: ...`, and is never the lowest cost."""
+    stuck_names = {r.name for r, stuck in evaluated if inefficiency(r.gpus, 0, stuck)}
+    best = None
+    if ctx.workload.objective.maximise != "users":
+        name = _lowest_cost([r for r, _ in evaluated], stuck_names)
+        best = next((r for r, _ in evaluated if r.name == name), None)
+    rows, out = [], set()
+    for r, stuck in evaluated:
+        why = inefficiency(r.gpus, best.gpus if best is not None else 0, stuck) if r.demand_met else None
+        if why is None:
+            rows.append(r)
+            continue
+        out.add(r.name)
+        rows.append(r.model_copy(update={"status": f"{Reason.INEFFICIENT}: {why}",
+                                         "notes": [*r.notes, f"{Reason.INEFFICIENT}: {why}"]}))
+    return rows, out
+
+
+def compare(ctx: Context, ff: FleetsFile, systems: list[System], grids: dict[str, Any], assumptions: list[Any],
+            layers: list[str], *, keep_inefficient: bool = False) -> FleetComparison:
+    """Every fleet of `ff` evaluated; fleets recommend would call inefficient are marked so (and are never the lowest
+    cost) unless `keep_inefficient`."""
     fc = FleetContext(ctx=ctx, systems=systems, results=class_results(ctx, grids))
-    rows = with_baseline([evaluate_fleet(fc, f) for f in ff.fleets], ff.baseline)
+    evaluated = [evaluate_fleet(fc, f) for f in ff.fleets]
+    inefficient: set[str] = set()
+    if keep_inefficient:
+        rows = [r for r, _ in evaluated]
+    else:
+        rows, inefficient = mark_inefficient(ctx, evaluated)
+    rows = with_baseline(rows, ff.baseline)
     return FleetComparison(
         name=ff.name, workload=ff.workload.model_dump(mode="json"), baseline=ff.baseline, fleets=rows,
         any_meets_demand=any(r.demand_met for r in rows), assumptions=assumptions, catalog=layers,
-        lowest_cost=_lowest_cost(rows),
+        lowest_cost=_lowest_cost(rows, inefficient),
     )

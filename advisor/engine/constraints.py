@@ -181,8 +181,18 @@ def inefficiency(gpus: int, best_gpus: int, batch_one_replicas: int) -> str | No
     return None
 
 
+def inefficient_mask(gpus: Any, best_gpus: Any, batch_one_replicas: Any) -> np.ndarray:
+    """`inefficiency` over arrays (broadcasts): True where an option is stuck at batch 1 on more than one replica,
+    or needs more than INEFFICIENT_GPU_RATIO x the GPUs of the best feasible option (best_gpus 0: no such rule)."""
+    best = np.asarray(best_gpus, dtype=float)
+    out: np.ndarray = (np.asarray(batch_one_replicas) > 1) | (
+        (best > 0) & (np.asarray(gpus, dtype=float) > INEFFICIENT_GPU_RATIO * best))
+    return out
+
+
 SWEEP_REASONS: tuple[Reason, ...] = (Reason.NONE, Reason.SLO, Reason.PRICE, Reason.SITE_POWER, Reason.BUDGET,
-                                     Reason.DEMAND_NOT_MET, Reason.MEMORY, Reason.PRECISION, Reason.CONTEXT)
+                                     Reason.DEMAND_NOT_MET, Reason.MEMORY, Reason.PRECISION, Reason.CONTEXT,
+                                     Reason.INEFFICIENT)
 """The reasons a sweep row can carry; arrays hold their index here (int8) until `reason_strings`."""
 
 

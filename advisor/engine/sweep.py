@@ -18,7 +18,7 @@ import numpy as np
 from advisor.domain import System
 from advisor.domain.fleet import AXIS_UNITS, SweepFile
 from advisor.domain.results_fleet import SweepResult
-from advisor.engine.constraints import reason_strings
+from advisor.engine.constraints import Reason, inefficient_mask, reason_code, reason_strings
 from advisor.engine.context import Context
 from advisor.engine.sweep_options import fleet_options, workload_options
 from advisor.engine.sweep_summary import best_score, lowest_cost, scores, summarise
@@ -54,11 +54,35 @@ def scenarios(sw: SweepFile) -> Scenarios:
     return Scenarios(n, values, keys, key_index.ravel())
 
 
+def drop_inefficient(opt: dict[str, Any], weights: Any, budget_mode: bool) -> dict[str, Any]:
+    """recommend's rule per scenario (engine.recommend.drop_inefficient, constraints.inefficiency): a feasible option
+    stuck at batch 1 on more than one replica, or (not in budget mode) needing over 10x the GPUs of the scenario's
+    best-scoring feasible option, becomes infeasible with reason `inefficient`; its costs are dropped like any
+    infeasible row's."""
+    feasible = np.asarray(opt["feasible"], dtype=bool)
+    stuck = np.asarray(opt["batch_one_replicas"])
+    gpus = np.asarray(opt["gpus"])
+    best_gpus = np.zeros(feasible.shape[0])
+    keep = feasible & ~inefficient_mask(gpus, 0, stuck)
+    if not budget_mode and feasible.shape[1]:
+        top = best_score(scores({**opt, "feasible": keep}, weights))
+        best_gpus = np.where(top >= 0, gpus[np.arange(len(top)), np.maximum(top, 0)], 0)
+    out = feasible & inefficient_mask(gpus, best_gpus[:, None], stuck)
+    if not out.any():
+        return opt
+    code = np.int8(reason_code(Reason.INEFFICIENT))
+    new = {**opt, "feasible": feasible & ~out, "reason": np.where(out, code, opt["reason"]).astype(np.int8)}
+    for k in ("capex_usd", "annual_total_usd", "usd_per_mtok"):
+        new[k] = np.where(out, np.nan, np.asarray(opt[k], dtype=float))
+    return new
+
+
 def run(ctx: Context, sw: SweepFile, systems: list[System], *, assumptions: list[dict[str, Any]],
         progress: Callable[[int, int], None] | None = None, workers: int | None = None,
-        client: Any = None) -> SweepResult:
+        client: Any = None, keep_inefficient: bool = False) -> SweepResult:
     """The sweep over `systems` (the fleets' systems, or the prefiltered catalog systems); grids on `client`
-    (a dask.distributed Client) when given."""
+    (a dask.distributed Client) when given. Options recommend would call inefficient are infeasible (reason
+    `inefficient`) in each scenario unless `keep_inefficient`."""
     t0 = time.perf_counter()
     sc = scenarios(sw)
     axes = list(sw.axes)
@@ -67,6 +91,8 @@ def run(ctx: Context, sw: SweepFile, systems: list[System], *, assumptions: list
         opt = fleet_options(ctx, sw.fleets, systems, tables, sc.key_index, axes, sc.values)
     else:
         opt = workload_options(ctx, systems, tables, sc.key_index, axes, sc.values)
+    if not keep_inefficient:
+        opt = drop_inefficient(opt, ctx.workload.weights, ctx.workload.objective.maximise == "users")
     labels = opt["labels"]
     N, O = sc.n, len(labels)
     win = lowest_cost(opt["feasible"], opt["usd_per_mtok"])

@@ -75,6 +75,7 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
     fail = np.zeros((N, O), dtype=np.int8)
     pr = wl.procurement
     gpus_needed = np.zeros((N, O))
+    stuck = np.zeros((N, O))  # replicas of classes at batch 1 (constraints.inefficiency)
     tokens = np.zeros((N, O))
     usr0 = None
     for c, tc in enumerate(wl.classes):
@@ -93,6 +94,7 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
         bb = np.where(okc, b, 1.0)
         replicas = np.maximum(1.0, np.ceil(users * (1.0 + pr.headroom_target) / bb - 1e-9)) + pr.spares_for(tc.name)
         gpus_needed += replicas * np.where(okc, g, 0.0)
+        stuck += np.where(okc & (b == 1), replicas, 0.0)
         tokens += users * np.where(okc, usr, 0.0) * (isl + osl) / osl
         ok &= okc
         if tables.fail is not None:
@@ -124,7 +126,7 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
         capex_usd=np.where(feasible, capex_total, np.nan), annual_total_usd=np.where(feasible, annual, np.nan),
         usd_per_mtok=usd_per_mtok, all_in_mw=np.where(ok, all_in_mw, np.nan), tok_s_per_user=usr0,
         ecosystem_risk=np.array([_risk(ctx, s) for _, s, _ in opts], dtype=float), top_vendor_share=np.ones(O),
-        headroom=np.full(O, pr.headroom_target),
+        headroom=np.full(O, pr.headroom_target), batch_one_replicas=stuck.astype(np.int64),
     )
 
 
@@ -146,6 +148,7 @@ def fleet_options(ctx: Context, ff: FleetsFile, systems: list[System], tables: C
     group_of = group_of.ravel()
     G = group_keys.shape[1]
     served_tps = np.zeros((G, F))
+    stuck = np.zeros((G, F), dtype=np.int64)
     met = np.zeros((G, F), dtype=bool)
     usr0 = np.full((G, F), np.nan)
     fleet_gpus = []
@@ -182,6 +185,8 @@ def fleet_options(ctx: Context, ff: FleetsFile, systems: list[System], tables: C
                 ok = {sid: ce for sid, ce in sub[tc.name].items() if ce is not None}
                 tps += sum(u * ok[sid].tok_s_per_user for sid, u in a.served_users[tc.name].items()) * ratio
             served_tps[gi, fi] = tps
+            stuck[gi, fi] = sum(r for tc in wl.classes for sid, r in a.replicas[tc.name].items()
+                                if r and (ce := sub[tc.name][sid]) is not None and ce.batch == 1)
             main = [ce for sid in gpus if (ce := sub[wl.classes[0].name][sid]) is not None]
             if main:
                 usr0[gi, fi] = max(main, key=lambda ce: ce.total_tok_s_per_gpu).tok_s_per_user
@@ -225,7 +230,7 @@ def fleet_options(ctx: Context, ff: FleetsFile, systems: list[System], tables: C
         ecosystem_risk=np.array([sum(g * _risk(ctx, cat.system_or_accelerator(sid)) for sid, g in gpus.items())
                                  / max(sum(gpus.values()), 1) for gpus in fleet_gpus]),
         top_vendor_share=np.array([_top_share(ctx, gpus) for gpus in fleet_gpus]),
-        headroom=np.full(F, wl.procurement.headroom_target),
+        headroom=np.full(F, wl.procurement.headroom_target), batch_one_replicas=stuck[group_of],
     )
 
 
