@@ -133,7 +133,7 @@ class Option(Result):
     score: float
     score_terms: dict[str, float]
     score_error: float = Field(default=0.0, description="Half the p10-p90 spread of the score over the Monte Carlo draws.")
-    tied: bool = Field(default=False, description="The score is within the combined error of the option ranked above.")
+    tied: bool = Field(default=False, description="The score (budget mode: max_concurrent_users) is within the combined error of the option ranked above.")
     ranking_reason: str = Field(default="", description="What puts this option below the one above it (empty for #1).")
     p_lowest_cost: float | None = Field(default=None, description="Probability of the lowest $/Mtok among all feasible options (Monte Carlo).")
     max_concurrent_users: float | None = Field(default=None, description="Budget mode: the most concurrent users served within the budget at the SLOs.")

@@ -5,6 +5,10 @@ does better than the one above, then what costs it more score ("3% cheaper, but 
 risk and 2 racks more"). `tied` marks an option whose score is within the combined error of the
 one above it: the gap between the two scores, over the joint Monte Carlo draws of
 engine.confidence, has a p10-p90 band that holds 0.
+
+Budget mode ([objective] maximise = "users") ranks by max_concurrent_users, so there the ties and
+the reasons compare users: `users_draws` turns the $/Mtok draws into draws of the users each budget
+buys, and `users_reason` says how many fewer users an option serves than the one above it.
 """
 
 from __future__ import annotations
@@ -99,3 +103,42 @@ def tied(score_samples: np.ndarray) -> list[bool]:
     gap = score_samples[:, :-1] - score_samples[:, 1:]
     lo, hi = np.percentile(gap, TIE_QUANTILES, axis=0) if D else (np.zeros(O - 1), np.zeros(O - 1))
     return [False] + [bool(lo[k] <= 0.0 <= hi[k]) for k in range(O - 1)]
+
+
+def users_draws(samples: np.ndarray, usd_per_mtok: Sequence[float], users: Sequence[float]) -> np.ndarray:
+    """(D, O) draws of the concurrent users each option's budget buys.
+
+    At the SLOs a budget buys capacity in proportion to throughput per dollar, i.e. inversely to the cost of a
+    token: users x (usd_per_mtok / drawn usd_per_mtok). The throughput and price errors carry over (shared as
+    engine.confidence draws them); the utilisation factor of a draw scales every option alike, so it never
+    changes which of two options serves more users in that draw (nor a tie).
+    """
+    usd = np.asarray(usd_per_mtok, dtype=float)
+    n = np.asarray(users, dtype=float)
+    if samples.shape[1] == 0:
+        return np.zeros_like(samples)
+    out: np.ndarray = n * usd / np.where(samples > 0, samples, np.inf)
+    return out
+
+
+def share_above(draws: np.ndarray) -> list[float]:
+    """For options in rank order (columns of (D, O) draws): the share of draws in which each one beats the option
+    ranked above it (0 for the first)."""
+    if draws.ndim != 2 or draws.shape[1] == 0:
+        return []
+    if draws.shape[0] == 0:
+        return [0.0] * draws.shape[1]
+    wins = (draws[:, 1:] > draws[:, :-1]).mean(axis=0)
+    return [0.0] + [float(w) for w in wins]
+
+
+def users_reason(this_users: float, above_users: float, p_more: float, score_reason: str) -> str:
+    """Budget mode: what puts an option below the one above it, by the users the budget buys (then the score)."""
+    fewer = above_users - this_users
+    if fewer < 0.5:
+        return f"as many users within the budget ({this_users:,.0f}), and {score_reason}"
+    head = (f"{-_pct(this_users, above_users):.0f}% fewer users within the budget "
+            f"({this_users:,.0f} vs {above_users:,.0f})")
+    if p_more >= 0.005:
+        head += f"; more users than it in {p_more:.0%} of the draws"
+    return head

@@ -184,14 +184,17 @@ def rank(ctx: Context, candidates: list[Candidate], *, client: Any = None,
     p_low = confidence.p_lowest(samples)
     score_samples = confidence.score_draws(samples, [s for s, _ in sc], [t["cost"] for _, t in sc], weights.cost)
     errors = ranking.score_errors(score_samples)
-    ties = ranking.tied(score_samples)
+    users = [float(c.fields.get("max_concurrent_users") or 0.0) for c in cands]
+    # budget mode ranks by users: ties and reasons compare the users each budget buys, draw by draw
+    user_samples = ranking.users_draws(samples, usd, users) if budget_mode else None
+    ties = ranking.tied(user_samples if user_samples is not None else score_samples)
+    p_more = ranking.share_above(user_samples) if user_samples is not None else []
     facts = [_facts(c, s, t) for c, (s, t) in zip(cands, sc)]
     out = []
     for i, (c, (s, t)) in enumerate(zip(cands, sc)):
         why = ranking.reason(facts[i], facts[i - 1], weights) if i else ""
         if i and budget_mode:
-            fewer = (cands[i - 1].fields["max_concurrent_users"] or 0) - (c.fields["max_concurrent_users"] or 0)
-            why = (f"{fewer:,.0f} fewer users within the budget; " + why) if fewer > 0 else why
+            why = ranking.users_reason(users[i], users[i - 1], p_more[i], why)
         out.append(Option(rank=i + 1, score=round(s, 3), score_terms={k: round(v, 4) for k, v in t.items()},
                           score_error=round(float(errors[i]), 3), tied=ties[i], ranking_reason=why,
                           p_lowest_cost=round(float(p_low[i]), 6), **c.fields))

@@ -6,7 +6,6 @@ import os
 import re
 import stat
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from textual.widgets import DataTable, Input
@@ -172,11 +171,14 @@ async def test_detail_shows_why_this_rank_and_a_legend_outside_the_plot(make_app
         canvas = screen.query_one("#detail-plot").plt.build()  # the plot itself carries no legend to cover points
         assert "chosen" not in canvas and screen.option.classes[0].system not in canvas
         options = app.recommendation.options
-    # when the engine adds ranking_reason / p_lowest_cost / ties, they lead the block
-    first = SimpleNamespace(**{**options[0].model_dump(), "ranking_reason": "cheapest in 81% of draws",
-                               "p_lowest_cost": 0.81, "tied_with": ["#2"]})
-    lines = why_rank_lines(first, options, app.workload)
-    assert lines[:3] == ["cheapest in 81% of draws", "P(lowest cost) 81%", "tied with #2"]
+    # the engine's ranking_reason, p_lowest_cost and tie mark lead the block
+    second = options[1].model_copy(update={"ranking_reason": "cheapest in 81% of draws", "p_lowest_cost": 0.81,
+                                           "tied": True})
+    lines = why_rank_lines(second, options, app.workload)
+    assert lines[:3] == ["cheapest in 81% of draws", "P(lowest cost) 81%",
+                         "tied with #1: the score gap is inside their combined error"]
+    budget = second.model_copy(update={"max_concurrent_users": 1000.0})
+    assert "tied with #1: the users within the budget gap" in why_rank_lines(budget, options, app.workload)[2]
 
 
 async def test_ranking_shows_p_lowest_cost_when_the_options_carry_it(make_app):
@@ -184,10 +186,9 @@ async def test_ranking_shows_p_lowest_cost_when_the_options_carry_it(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         rec = app.recommendation
-        options = [SimpleNamespace(**{**o.model_dump(), "p_lowest_cost": 0.5 if o.rank == 1 else 0.1})
-                   for o in rec.options]
+        options = [o.model_copy(update={"p_lowest_cost": 0.5 if o.rank == 1 else 0.1}) for o in rec.options]
         table = app.screen.ranking
-        table.show(SimpleNamespace(options=options))
+        table.show(rec.model_copy(update={"options": options}))
         await pilot.pause()
         labels = [str(c.label) for c in table.columns.values()]
         assert labels == ["#", "option", "$/Mtok", "score", "p low"]

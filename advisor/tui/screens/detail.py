@@ -54,16 +54,15 @@ def _penalties(option: Option, workload: Workload) -> dict[str, float]:
 
 
 def why_rank_lines(option: Option, options: list[Option], workload: Workload) -> list[str]:
-    """Why this option has its rank: the engine's own reason and confidence when the option carries
-    them (ranking_reason, p_lowest_cost, tie fields: a later issue adds them), else the score terms
-    against the neighbour, and the binding constraint."""
+    """Why this option has its rank: the engine's ranking_reason, p_lowest_cost and tie mark (budget mode: the
+    users within the budget), the score's spread; for #1 (no reason) the score terms against the neighbour and
+    the binding constraint."""
     lines: list[str] = []
-    reason = getattr(option, "ranking_reason", None)
+    reason = option.ranking_reason
     if reason:
-        lines.append(str(reason))
-    p_low = getattr(option, "p_lowest_cost", None)
-    if p_low is not None:
-        lines.append(f"P(lowest cost) {float(p_low):.0%}")
+        lines.append(reason)
+    if option.p_lowest_cost is not None:
+        lines.append(f"P(lowest cost) {option.p_lowest_cost:.0%}")
     if option.tied and option.rank > 1:
         what = "users within the budget" if option.max_concurrent_users is not None else "score"
         lines.append(f"tied with #{option.rank - 1}: the {what} gap is inside their combined error")
