@@ -51,7 +51,19 @@ def compare_fleets(catalog: Catalog, fleets: FleetsFile | Loaded[FleetsFile] | s
         for tc in wl.classes
     }
     assumptions = context.assumptions(ctx, {k: v[1] for k, v in grids.items()})
-    return compare.compare(ctx, ff, systems, grids, assumptions, list(catalog.layers), keep_inefficient=keep_inefficient)
+    cmp = compare.compare(ctx, ff, systems, grids, assumptions, list(catalog.layers), keep_inefficient=keep_inefficient)
+    return cmp.model_copy(update={"warnings": context.stale_price_warnings(ctx, catalog_priced_members(catalog, ff))})
+
+
+def catalog_priced_members(catalog: Catalog, ff: FleetsFile) -> list[tuple[System, str]]:
+    """(system, buy | rent) of every fleet member costed at a catalog price (the fleets file gives no price)."""
+    out: list[tuple[System, str]] = []
+    for f in ff.fleets:
+        for m in f.members:
+            mode = m.procurement or f.procurement
+            if (m.usd_per_gpu if mode == "buy" else m.usd_per_gpu_hour) is None:
+                out.append((catalog.system_or_accelerator(m.system), mode))
+    return out
 
 
 def fleets_schema() -> dict[str, Any]:

@@ -12,8 +12,7 @@ import advisor.api.ids as ids
 from advisor.api.calibration import factors
 from advisor.api.loading import Loaded, as_workload
 from advisor.domain import Catalog
-from advisor.domain import System
-from advisor.domain.results import Option, Recommendation
+from advisor.domain.results import Recommendation
 from advisor.domain.workload import Workload
 from advisor.engine import confidence
 from advisor.engine import recommend as rec
@@ -70,12 +69,10 @@ def recommend(catalog: Catalog, workload: Workload | Loaded[Workload] | str | Pa
         excluded=sorted(excluded + ranked.excluded, key=lambda e: (e.constraint, e.system, e.procurement)),
         catalog=list(catalog.layers), calibration=dict(fac.summary), objective=wl.objective.maximise,
         lowest_cost=ranked.lowest_cost, best_score=ranked.best_score, monte_carlo=ranked.monte_carlo,
-        warnings=context.stale_price_warnings(ctx, [(s, m) for o in ranked.options for s, m in _members(catalog, o)]),
+        # every ranked option's prices, before --top: a stale price that pushed an option out of the top N
+        # shaped the answer as much as one that kept an option in
+        warnings=context.stale_price_warnings(ctx, [(catalog.systems[sid], mode) for sid, mode in ranked.priced]),
     )
-
-
-def _members(catalog: Catalog, o: Option) -> list[tuple[System, str]]:
-    return [(catalog.systems[sid], o.procurement) for sid in o.systems]
 
 
 def recommendation_schema() -> dict[str, Any]:

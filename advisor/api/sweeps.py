@@ -24,12 +24,14 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 import advisor.api.context as context
 import advisor.api.ids as ids
 from advisor.api.calibration import factors
 from advisor.api.fleets import fleet_systems
 from advisor.api.loading import Loaded, as_sweep
-from advisor.domain import Catalog
+from advisor.domain import Catalog, System
 from advisor.domain.fleet import SweepFile
 from advisor.domain.results_fleet import SweepResult
 from advisor.engine import sweep as sweep_engine
@@ -80,8 +82,37 @@ def sweep(catalog: Catalog, sweep_obj: SweepInput, *, progress: Callable[[int, i
         cands = [ids.system(catalog, s) for s in pr.systems] if pr.systems else list(catalog.systems.values())
         systems, _ = prefilter(ctx, cands)
     assumptions = [a.model_dump(mode="json") for a in context.assumptions(ctx)]
-    return sweep_engine.run(ctx, sw, systems, assumptions=assumptions, progress=progress, workers=workers, client=client,
-                            keep_inefficient=keep_inefficient)
+    res = sweep_engine.run(ctx, sw, systems, assumptions=assumptions, progress=progress, workers=workers, client=client,
+                           keep_inefficient=keep_inefficient)
+    res.warnings = context.stale_price_warnings(ctx, used_prices(catalog, sw, res))
+    return res
+
+
+def used_prices(catalog: Catalog, sw: SweepFile, res: SweepResult) -> list[tuple[System, str]]:
+    """(system, buy | rent) of every catalog price an option feasible in at least one scenario was costed with.
+
+    Not those a fleets file gives a member, nor those a `usd_per_gpu` / `usd_per_gpu_hour` axis sets outright
+    (a `_multiplier` axis scales the catalog price, which is then still used).
+    """
+    n_opt = len(res.options)
+    if not n_opt or not res.n_scenarios:
+        return []
+    feasible = [bool(v) for v in np.asarray(res.rows["feasible"], dtype=bool).reshape(res.n_scenarios, n_opt).any(axis=0)]
+    members: list[tuple[System, str]] = []
+    if sw.fleets is not None:
+        for f, ok in zip(sw.fleets.fleets, feasible):
+            for m in f.members if ok else ():
+                mode = m.procurement or f.procurement
+                if (m.usd_per_gpu if mode == "buy" else m.usd_per_gpu_hour) is None:
+                    members.append((catalog.system_or_accelerator(m.system), mode))
+    else:
+        for sid, mode, ok in zip(res.rows["system"][:n_opt], res.rows["procurement"][:n_opt], feasible):
+            if ok:
+                members.append((catalog.systems[str(sid)], str(mode)))
+    setters = [(a.system, "buy" if a.name == "usd_per_gpu" else "rent") for a in sw.axes
+               if a.name in ("usd_per_gpu", "usd_per_gpu_hour")]
+    return [(s, mode) for s, mode in members
+            if not any(m == mode and (target is None or target in (s.id, s.accelerator)) for target, m in setters)]
 
 
 def dask_client(address: str) -> Any:

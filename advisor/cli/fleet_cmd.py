@@ -67,6 +67,7 @@ def run_compare(args: argparse.Namespace) -> int:
     ff = api.read_fleets(args.fleets, sets=args.sets)
     catalog = load_catalog_from_args(args)
     cmp = api.compare_fleets(catalog, ff, keep_inefficient=args.keep_inefficient)
+    _warn(cmp.warnings)
     emit(render_comparison(cmp, fmt, wide=args.wide))
     if not cmp.any_meets_demand:
         print("advisor: no fleet meets the demand (exit 3)", file=sys.stderr)
@@ -98,6 +99,7 @@ def run_sweep(args: argparse.Namespace) -> int:
             progress(None, None)
         if client is not None:
             client.close()
+    _warn(res.warnings)
     if args.plot:
         axis = args.plot_axis or sw.value.plot_axis
         if axis is not None and axis not in res.axes:
@@ -114,6 +116,14 @@ def run_sweep(args: argparse.Namespace) -> int:
         print("advisor: no option is feasible in any scenario (exit 3)", file=sys.stderr)
         return ExitCode.INFEASIBLE
     return ExitCode.OK
+
+
+def _warn(warnings: list[str]) -> None:
+    """Each warning on stderr (also in the JSON `warnings`), as recommend does."""
+    from advisor.cli.messages import warn
+
+    for warning in warnings:
+        warn(warning)
 
 
 def _progress_bar():

@@ -17,7 +17,8 @@ from advisor.domain.results import Assumption, Result
 
 FLEET_SCHEMA_VERSION = "2.0"
 """2.0 (issue 12): sweep `winners`/`is_winner`/`winner_usd_per_mtok`/`runner_up` renamed `lowest_cost`/`is_lowest_cost`/
-`lowest_usd_per_mtok`/`second_lowest_cost`; `best_score` and `score` added; comparison gains `lowest_cost`."""
+`lowest_usd_per_mtok`/`second_lowest_cost`; `best_score` and `score` added; comparison gains `lowest_cost`; both gain
+`warnings` (stale prices)."""
 
 
 class FleetClassRow(Result):
@@ -91,6 +92,7 @@ class FleetComparison(Result):
     lowest_cost: str | None = Field(default=None, description="The fleet meeting demand with the lowest $/Mtok.")
     assumptions: list[Assumption]
     catalog: list[str]
+    warnings: list[str] = Field(default_factory=list, description="Things to know: catalog prices older than 12 months, ...")
 
 
 @dataclass
@@ -117,6 +119,8 @@ class SweepResult:
     assumptions: list[dict[str, Any]] = field(default_factory=list)
     second_lowest_cost: Sequence[str] = ()
     best_score: Sequence[str] = ()
+    warnings: list[str] = field(default_factory=list)
+    """Things to know: catalog prices older than 12 months used by an option feasible in some scenario, ..."""
     schema_version: str = FLEET_SCHEMA_VERSION
     kind: str = "sweep"
 
@@ -163,7 +167,7 @@ class SweepResult:
             "schema_version": self.schema_version, "kind": self.kind, "name": self.name,
             "n_scenarios": self.n_scenarios, "options": list(self.options),
             "axes": {a: {"unit": self.axis_units.get(a, ""), "values": sorted({_py(v) for v in vals})} for a, vals in self.axes.items()},
-            "summary": list(self.summary), "assumptions": list(self.assumptions),
+            "summary": list(self.summary), "warnings": list(self.warnings), "assumptions": list(self.assumptions),
             "scenarios": list(self.scenario_rows()),
             **({"rows": list(self.iter_rows())} if rows else {}),
             "grid_evaluations": self.grid_evaluations,

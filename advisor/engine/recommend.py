@@ -40,6 +40,8 @@ class Ranked:
     lowest_cost: str | None = None
     best_score: str | None = None
     monte_carlo: dict[str, Any] = field(default_factory=dict)
+    priced: list[tuple[str, str]] = field(default_factory=list)
+    """(system id, buy | rent) of every ranked option's members, before --top: the prices the ranking used."""
 
 
 def recommend(ctx: Context, systems: list[System], grids: dict[str, tuple[Grid, float]], top: int | None = None, *,
@@ -102,7 +104,8 @@ def recommend(ctx: Context, systems: list[System], grids: dict[str, tuple[Grid, 
         options, out = drop_inefficient(options, budget_mode, wl.weights)
         excluded += out
     ranked, info = rank(ctx, options, client=client, n_draws=n_draws)
-    return Ranked(ranked[:top] if top else ranked, _dedupe(excluded), **info)
+    priced: list[tuple[str, str]] = list(dict.fromkeys((sid, str(o.procurement)) for o in ranked for sid in o.systems))
+    return Ranked(ranked[:top] if top else ranked, _dedupe(excluded), priced=priced, **info)
 
 
 def max_users(ctx: Context, mode: str, cells: dict[str, Served]) -> int:

@@ -146,5 +146,5 @@ def merge(results: Sequence[SweepResult]) -> SweepResult:
         best_score=[w for r in results for w in r.best_score],
         summary=summarise(axes, first.axis_units, win, labels), n_scenarios=len(won),
         grid_evaluations=sum(r.grid_evaluations for r in results), seconds=sum(r.seconds for r in results),
-        assumptions=list(first.assumptions),
+        assumptions=list(first.assumptions), warnings=list(dict.fromkeys(w for r in results for w in r.warnings)),
     )
