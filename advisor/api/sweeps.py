@@ -97,8 +97,8 @@ def used_prices(catalog: Catalog, sw: SweepFile, res: SweepResult) -> list[tuple
     n_opt = len(res.options)
     if not n_opt or not res.n_scenarios:
         return []
-    any_feasible: np.ndarray = np.asarray(res.rows["feasible"], dtype=bool).reshape(res.n_scenarios, n_opt).any(axis=0)
-    feasible = [bool(v) for v in any_feasible]
+    grid = np.asarray(res.rows["feasible"], dtype=bool).reshape(res.n_scenarios, n_opt)
+    feasible = [bool(grid[:, o].any()) for o in range(n_opt)]
     members: list[tuple[System, str]] = []
     if sw.fleets is not None:
         for f, ok in zip(sw.fleets.fleets, feasible):
