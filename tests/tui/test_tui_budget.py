@@ -201,3 +201,15 @@ async def test_a_per_class_spare_table_from_the_file_survives_other_edits(make_a
         await type_into(app, pilot, "#f-procurement-spare_replicas", "1")  # one integer for every class replaces it
         await settle(app, pilot, debounce=True)
         assert app.workload.procurement.spare_replicas == 1
+
+
+async def test_wide_table_shows_cost_score_and_p_low_side_by_side(make_app):
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        labels = column_labels(app.screen.ranking)
+        assert labels[:6] == ["#", "system(s)", "buy/rent", "$/Mtok", "score", "p low"]
+        assert {"count", "racks", "MW", "capex $", "opex $/yr"} <= set(labels)
+        row = app.screen.ranking.get_row_at(0)
+        first = app.recommendation.options[0]
+        assert row[3:6] == [f"{first.usd_per_mtok:.4f}", f"{first.score:.1f}", f"{first.p_lowest_cost:.2f}"]

@@ -73,10 +73,11 @@ def p_lowest_cost(option: Option) -> float | None:
 
 
 WIDE_COLUMNS = (
-    ("#", "rank"), ("system(s)", "systems"), ("buy/rent", "procurement"), ("count", "count"), ("racks", "racks"),
-    ("MW", "mw"), ("$/Mtok", "usd_per_mtok"), ("capex $", "capex"), ("opex $/yr", "opex"), ("score", "score"),
-    ("data", "mode"),
+    ("#", "rank"), ("system(s)", "systems"), ("buy/rent", "procurement"), ("$/Mtok", "usd_per_mtok"),
+    ("score", "score"), ("count", "count"), ("racks", "racks"), ("MW", "mw"), ("capex $", "capex"),
+    ("opex $/yr", "opex"), ("data", "mode"),
 )
+"""$/Mtok, score and p low side by side (issue 12: the two answers and how sure the cheaper one is)."""
 NARROW_COLUMNS = (("#", "rank"), ("option", "option"), ("$/Mtok", "usd_per_mtok"), ("score", "score"))
 USERS = ("max users", "max_concurrent_users")
 """Budget mode ([objective] maximise = "users"): the most concurrent users each option serves within the budget,
@@ -94,7 +95,7 @@ def table_columns(narrow: bool, with_p: bool, with_users: bool) -> tuple[tuple[s
     users = (USERS,) if with_users else ()
     if narrow:
         return NARROW_COLUMNS[:2] + users + NARROW_COLUMNS[2:] + p
-    return WIDE_COLUMNS[:3] + users + WIDE_COLUMNS[3:10] + p + WIDE_COLUMNS[10:]
+    return WIDE_COLUMNS[:3] + users + WIDE_COLUMNS[3:5] + p + WIDE_COLUMNS[5:]
 
 
 def users_text(option: Option) -> str:
@@ -135,22 +136,19 @@ class ResultsTable(DataTable):
             return Text(f"{o.rank}{arrow}{abs(old - new)}", style="bold reverse")
         return str(o.rank)
 
-    def _rows(self, selected_id: str | None, with_p: bool, with_users: bool) -> list[tuple[list[str | Text], str]]:
+    def _rows(self, columns: tuple[tuple[str, str], ...], selected_id: str | None) -> list[tuple[list[str | Text], str]]:
         rows: list[tuple[list[str | Text], str]] = []
         for o in self.options:
             p = p_lowest_cost(o)
-            tail = [f"{p:.2f}" if p is not None else "–"] if with_p else []
-            users = [users_text(o)] if with_users else []
-            cells: list[str | Text]
-            if self.narrow:
-                cells = [self._rank_cell(o, selected_id), f"{systems_text(o)} · {o.procurement}", *users,
-                         f"{o.usd_per_mtok:.4f}", f"{o.score:.1f}", *tail]
-            else:
-                cells = [self._rank_cell(o, selected_id), systems_text(o), o.procurement, *users,
-                         " + ".join(str(n) for n in o.systems.values()), str(o.racks), f"{o.all_in_mw:.3f}",
-                         f"{o.usd_per_mtok:.4f}", money(o.capex_usd), money(o.annual_opex_usd), f"{o.score:.1f}",
-                         *tail, o.mode]
-            rows.append((cells, f"row-{len(rows)}"))  # by position: a re-rank updates cells in place
+            cell: dict[str, str | Text] = {
+                "rank": self._rank_cell(o, selected_id), "option": f"{systems_text(o)} · {o.procurement}",
+                "systems": systems_text(o), "procurement": o.procurement, "max_concurrent_users": users_text(o),
+                "count": " + ".join(str(n) for n in o.systems.values()), "racks": str(o.racks),
+                "mw": f"{o.all_in_mw:.3f}", "usd_per_mtok": f"{o.usd_per_mtok:.4f}", "capex": money(o.capex_usd),
+                "opex": money(o.annual_opex_usd), "score": f"{o.score:.1f}",
+                "p_lowest_cost": f"{p:.2f}" if p is not None else "–", "mode": o.mode,
+            }
+            rows.append(([cell[key] for _, key in columns], f"row-{len(rows)}"))  # by position: re-ranks update in place
         return rows
 
     def show(self, rec: Recommendation, *, keep_moves: bool = False) -> None:
@@ -167,7 +165,7 @@ class ResultsTable(DataTable):
         with_p = any(p_lowest_cost(o) is not None for o in self.options)
         with_users = rec.objective == "users"
         columns = table_columns(self.narrow, with_p, with_users)
-        fitted_columns, rows = self._fit(list(columns), self._rows(selected_id, with_p, with_users))
+        fitted_columns, rows = self._fit(list(columns), self._rows(columns, selected_id))
         with self.app.batch_update():
             fill_table(self, fitted_columns, rows, flex=1, width=self._width())
             row = next((i for i, o in enumerate(self.options) if o.id == selected_id), 0)
