@@ -213,3 +213,29 @@ async def test_wide_table_shows_cost_score_and_p_low_side_by_side(make_app):
         row = app.screen.ranking.get_row_at(0)
         first = app.recommendation.options[0]
         assert row[3:6] == [f"{first.usd_per_mtok:.4f}", f"{first.score:.1f}", f"{first.p_lowest_cost:.2f}"]
+
+
+async def test_compare_and_detail_show_users_p_low_and_spares(make_app):
+    from advisor.tui.screens.compare import CompareScreen
+
+    data = api.workload_from_dict({
+        "name": "budget", "classes": [{"name": "chat", "model": "deepseek_v4_pro", "isl": 8192, "osl": 1024,
+                                       "min_tok_s_per_user": 10}],
+        "objective": {"maximise": "users"},
+        "procurement": {"budget_usd": 5e8, "days_since_release": DAYS, "spare_replicas": 1}})
+    app = make_app(data)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f4")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CompareScreen)
+        table = app.screen.query_one("#compare-table")
+        metrics = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert metrics[0] == "max users" and "p lowest cost" in metrics
+        first = app.recommendation.options[0]
+        assert table.get_row_at(0)[1] == f"{first.max_concurrent_users:,.0f}"
+        await pilot.press("escape", "ctrl+l", "enter")
+        await settle(app, pilot)
+        classes = app.screen.query_one("#detail-classes")
+        replicas = str(classes.get_row_at(0)[3])
+        assert replicas == f"{first.classes[0].replicas} (+1 spare)"

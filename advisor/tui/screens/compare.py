@@ -32,9 +32,24 @@ ROWS: list[tuple[str, Callable[[Option], str]]] = [
     ("data", lambda o: f"{o.mode} ±{o.error_band_pct:.0f}%"),
     ("binding", lambda o: o.binding_constraint),
 ]
+P_LOW_ROW: tuple[str, Callable[[Option], str]] = (
+    "p lowest cost", lambda o: "–" if o.p_lowest_cost is None else f"{o.p_lowest_cost:.0%}")
+USERS_ROW: tuple[str, Callable[[Option], str]] = (
+    "max users", lambda o: "–" if o.max_concurrent_users is None else f"{o.max_concurrent_users:,.0f}")
 
 
-def card(option: Option):
+def rows_for(options: list[Option]) -> list[tuple[str, Callable[[Option], str]]]:
+    """ROWS, with p lowest cost after the score, and (budget mode) the users within the budget first."""
+    rows = list(ROWS)
+    at = next(i for i, (label, _) in enumerate(rows) if label == "score") + 1
+    if any(o.p_lowest_cost is not None for o in options):
+        rows.insert(at, P_LOW_ROW)
+    if any(o.max_concurrent_users is not None for o in options):
+        rows.insert(0, USERS_ROW)
+    return rows
+
+
+def card(option: Option, rows: list[tuple[str, Callable[[Option], str]]] | None = None):
     """One option as a two-column table under its title (the stacked, narrow layout)."""
     from rich.table import Table
 
@@ -42,7 +57,7 @@ def card(option: Option):
                   box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
     table.add_column(style="dim", no_wrap=True)
     table.add_column(ratio=1)
-    for label, get in ROWS:
+    for label, get in rows or ROWS:
         table.add_row(label, get(option))
     return table
 
@@ -63,7 +78,7 @@ class CompareScreen(AdvisorAppMixin, Screen):
         yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="compare-stack"):
             for o in self.options:
-                yield Static(card(o), classes="compare-card")
+                yield Static(card(o, rows_for(self.options)), classes="compare-card")
         yield FittingFooter()
 
     def on_mount(self) -> None:
@@ -71,7 +86,7 @@ class CompareScreen(AdvisorAppMixin, Screen):
         table.add_column("", key="metric")
         for o in self.options:
             table.add_column(f"#{o.rank}", key=o.id)
-        for label, get in ROWS:
+        for label, get in rows_for(self.options):
             table.add_row(label, *(get(o) for o in self.options))
         self.focus_visible()
 

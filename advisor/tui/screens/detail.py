@@ -174,7 +174,8 @@ class DetailScreen(AdvisorAppMixin, Screen):
         fill_table(cost, [("item", "item"), ("value", "value")], [(list(row), None) for row in cost_rows(o)],
                    flex=1, width=cost.size.width or COST_WIDTH)
         fill_table(self.query_one("#detail-classes", DataTable), self.CLASS_COLUMNS, [
-            ([cp.traffic_class, cp.system, f"{cp.concurrent_users:,.0f}", str(cp.replicas), str(cp.gpus),
+            ([cp.traffic_class, cp.system, f"{cp.concurrent_users:,.0f}",
+              f"{cp.replicas} (+{cp.spare_replicas} spare)" if cp.spare_replicas else str(cp.replicas), str(cp.gpus),
               cp.point.precision, str(cp.point.batch), f"{cp.point.tok_s_per_user:.1f}",
               f"{cp.point.total_tok_s_per_gpu:,.0f}", f"{cp.point.ttft_s:.2f}", f"{cp.headroom_pct:.0f}", cp.point.mode],
              None)
