@@ -92,6 +92,12 @@ async def test_users_mode_makes_demand_optional_and_needs_a_budget(make_app):
         await settle(app, pilot, debounce=True)
         assert app.form_error is None, app.form_error
         assert app.workload.objective.maximise == "users" and app.recommendation.options
+        select = app.screen.query_one("#f-objective-maximise", Select)
+        select.focus()
+        await pilot.press("enter", "up", "enter")  # back to best score: demand is needed again
+        await settle(app, pilot, debounce=True)
+        assert select.value == "score" and concurrency.placeholder == "users"
+        assert app.form_error is not None and app.workload.objective.maximise == "users"
 
 
 async def test_keep_inefficient_brings_back_an_excluded_option(make_app):

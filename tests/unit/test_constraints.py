@@ -13,7 +13,7 @@ def test_reason_strings_are_the_enum_values():
     assert str(Reason.SITE_POWER) == "site_power" and Reason.NONE.value == ""
     codes = np.arange(len(SWEEP_REASONS), dtype=np.int8)
     assert list(reason_strings(codes)) == ["", "slo", "price", "site_power", "budget", "demand_not_met",
-                                                    "memory", "precision", "context"]
+                                                    "memory", "precision", "context", "inefficient"]
     assert all(isinstance(r, Reason) for r in SWEEP_REASONS)
 
 

@@ -233,7 +233,8 @@ class ScenarioForm(VerticalScroll):
         for key in DEMAND_KEYS:
             field = fields.get(("demand", key))
             if field is not None and isinstance(field.control, Input):
-                field.control.placeholder = USERS_MODE_PLACEHOLDER if users else field.spec.placeholder
+                plain = next(spec.placeholder for spec in self.specs["demand"] if spec.key == key)
+                field.control.placeholder = USERS_MODE_PLACEHOLDER if users else plain
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self.post_message(self.Edited())
