@@ -138,3 +138,17 @@ def test_cli_keep_inefficient_on_sweep_and_compare(catalog, fac, coding, tmp_pat
     assert {r["option"] for r in rows if r["reason"] == "inefficient"} == inefficient
     assert main(["sweep", str(sweep), "--format", "json", "--keep-inefficient"]) == 0
     assert not [r for r in json.loads(capsys.readouterr().out)["rows"] if r["reason"] == "inefficient"]
+
+
+def test_fleet_sweep_applies_the_rule_as_compare_does(catalog, fac, coding):
+    """A sweep over a fleets file: fleets stuck at batch 1 or over 10x the GPUs of the scenario's best-scoring
+    fleet are infeasible with reason `inefficient` (kept with keep_inefficient)."""
+    from advisor import api
+
+    wl, _, _ = coding
+    sweep = {"name": "fleets", "fleets": _fleets(wl), "axes": [{"name": "utilisation", "values": [0.5]}]}
+    res = api.sweep(catalog, sweep, fac=fac)
+    reasons = {r["option"]: r["reason"] for r in res.iter_rows()}
+    assert reasons == {"b300": "", "rtx": "inefficient", "tpu_v6e": "inefficient"}
+    kept = api.sweep(catalog, sweep, fac=fac, keep_inefficient=True)
+    assert {r["option"]: r["reason"] for r in kept.iter_rows()} == {"b300": "", "rtx": "", "tpu_v6e": ""}
