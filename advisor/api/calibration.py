@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,12 @@ FIT_KINDS = ("accelerators", "systems", "ecosystems", "models", "benchmarks")
 LOO_ONLY = ("loo_median_abs_error_pct", "loo_p80_abs_error_pct", "loo_worst_abs_error_pct", "loo_worst_ratio",
             "loo_points_off_by_more_than_2x")
 
-log = logging.getLogger(__name__)
+
+def _note(message: str, *args: object) -> None:
+    """A one-line note through logging (stderr, never stdout); logging is imported only when there is one."""
+    import logging
+
+    logging.getLogger(__name__).warning(message, *args)
 
 
 def catalog_hash(catalog: Catalog) -> str:
@@ -99,7 +103,7 @@ def factors(catalog: Catalog) -> Factors:
         try:
             return _read(entry, key)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("advisor: note: calibration cache entry %s unreadable (%s); refitting", entry.name,
+            _note("advisor: note: calibration cache entry %s unreadable (%s); refitting", entry.name,
                         type(exc).__name__)
     from advisor.engine import calibration  # the fit machinery, only when a fit runs
 
