@@ -11,6 +11,7 @@ e.g. `dataclasses.replace`), so a digest kept for one object stays true for it.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ KEEP = 8
 """Catalog objects whose digests are kept in this process (the most recently used)."""
 
 _memo: OrderedDict[int, tuple[Catalog, dict[str, str]]] = OrderedDict()
+_lock = threading.Lock()  # the TUI asks from worker threads
 
 
 def compute(catalog: Catalog) -> dict[str, str]:
@@ -36,18 +38,20 @@ def compute(catalog: Catalog) -> dict[str, str]:
 
 def remember(catalog: Catalog, digests: dict[str, str]) -> None:
     """Keep `digests` as those of `catalog` (the object itself is kept alive with them, so its id stays its own)."""
-    _memo[id(catalog)] = (catalog, dict(digests))
-    _memo.move_to_end(id(catalog))
-    while len(_memo) > KEEP:
-        _memo.popitem(last=False)
+    with _lock:
+        _memo[id(catalog)] = (catalog, dict(digests))
+        _memo.move_to_end(id(catalog))
+        while len(_memo) > KEEP:
+            _memo.popitem(last=False)
 
 
 def digests(catalog: Catalog) -> dict[str, str]:
     """{kind: digest} of this catalog: remembered for this object, else computed now and remembered."""
-    hit = _memo.get(id(catalog))
-    if hit is not None and hit[0] is catalog:
-        _memo.move_to_end(id(catalog))
-        return dict(hit[1])
+    with _lock:
+        hit = _memo.get(id(catalog))
+        if hit is not None and hit[0] is catalog:
+            _memo.move_to_end(id(catalog))
+            return dict(hit[1])
     found = compute(catalog)
     remember(catalog, found)
     return dict(found)
