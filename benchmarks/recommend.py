@@ -13,7 +13,8 @@ Prints, each measured in this same run:
   option (goal: < 20 ms), and the whole uncertainty stage (plus score draws, score errors and ties); best of 20.
 
 Fairness: the baseline and both recommend timings are interleaved (one of each per round, --runs rounds, medians),
-so load from other processes hits all three alike. Python byte-code is cached in a temporary
+so load from other processes hits all three alike. The goal is on wall time; the children's CPU time (user +
+system) is printed beside it, as it moves less with the load of a shared machine. Python byte-code is cached in a temporary
 PYTHONPYCACHEPREFIX, primed by an untimed run, as for an installed package (pip compiles .pyc files on install);
 numpy and pydantic come precompiled in site-packages either way. `--no-bytecode` instead sets
 PYTHONDONTWRITEBYTECODE=1, so every run compiles advisor's modules from source (what a source checkout
@@ -35,13 +36,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def wall(cmd: list[str], env: dict[str, str]) -> float:
-    t0 = time.perf_counter()
-    done = subprocess.run(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    elapsed = time.perf_counter() - t0
-    if done.returncode not in (0, 3):
-        raise SystemExit(f"{' '.join(cmd)} failed (exit {done.returncode}):\n{done.stderr.decode()[-2000:]}")
-    return elapsed
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child: user + system) of one run."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - t0
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode not in (0, 3):
+            err.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} failed (exit {child.returncode}):\n{err.read().decode()[-2000:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime
 
 
 def monte_carlo(workload: str) -> tuple[int, int, float, float]:
@@ -101,22 +107,26 @@ def main() -> int:
         else:
             env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
         warm_env = {**env, "ADVISOR_CACHE_DIR": str(tmp_path / "warm")}
-        wall(rec, warm_env)  # fills the cache (and the byte-code cache)
-        wall(rec, warm_env)
+        timed(rec, warm_env)  # fills the cache (and the byte-code cache)
+        timed(rec, warm_env)
         base_t, warm_t, cold_t = [], [], []
         for i in range(args.runs):
-            base_t.append(wall(base_cmd, env))
-            warm_t.append(wall(rec, warm_env))
-            cold_t.append(wall(rec, {**env, "ADVISOR_CACHE_DIR": str(tmp_path / f"cold{i}")}))
-    base, warm, cold = (statistics.median(t) for t in (base_t, warm_t, cold_t))
+            base_t.append(timed(base_cmd, env))
+            warm_t.append(timed(rec, warm_env))
+            cold_t.append(timed(rec, {**env, "ADVISOR_CACHE_DIR": str(tmp_path / f"cold{i}")}))
+    (base, base_cpu), (warm, warm_cpu), (cold, cold_cpu) = (
+        (statistics.median(w for w, _ in t), statistics.median(c for _, c in t)) for t in (base_t, warm_t, cold_t))
 
     draws, options, mc_p, mc_all = monte_carlo(args.workload)
 
     code = "no byte-code cache (PYTHONDONTWRITEBYTECODE=1)" if args.no_bytecode else "byte-code cached, as installed"
     print(f"{args.runs} interleaved rounds, medians; {code}")
-    print(f"baseline  python -c 'import numpy, pydantic'     {base * 1e3:8.0f} ms")
-    print(f"recommend warm cache                              {warm * 1e3:8.0f} ms   {warm / base:5.2f}x baseline (goal <= 1.5x)")
-    print(f"recommend cold cache (validation + calibration)   {cold * 1e3:8.0f} ms   {cold / base:5.2f}x baseline")
+    print(f"{'':48s} {'wall':>8s}   {'ratio':>5s}     {'CPU':>8s}   {'ratio':>5s}")
+    print(f"baseline  python -c 'import numpy, pydantic'     {base * 1e3:8.0f} ms            {base_cpu * 1e3:8.0f} ms")
+    print(f"recommend warm cache                             {warm * 1e3:8.0f} ms {warm / base:5.2f}x     "
+          f"{warm_cpu * 1e3:8.0f} ms {warm_cpu / base_cpu:5.2f}x   (goal <= 1.5x, wall)")
+    print(f"recommend cold cache (validation + calibration)  {cold * 1e3:8.0f} ms {cold / base:5.2f}x     "
+          f"{cold_cpu * 1e3:8.0f} ms {cold_cpu / base_cpu:5.2f}x")
     print(f"Monte Carlo {draws:,} draws x {options} options: draws + p_lowest {mc_p:6.1f} ms (goal < 20 ms); "
           f"with score draws and ties {mc_all:6.1f} ms")
     return 0
