@@ -1,6 +1,7 @@
 """How fast is a headless `recommend`, and the Monte Carlo behind p_lowest_cost?
 
     python benchmarks/recommend.py [--workload examples/workloads/deepseek_v4_chat.toml] [--runs 7] [--no-bytecode]
+                                   [--against OTHER_CHECKOUT]
 
 Prints, each measured in this same run:
 - the baseline: wall time of `python -c "import numpy, pydantic"` (the floor of any Python CLI on this stack);
@@ -11,6 +12,9 @@ Prints, each measured in this same run:
 - the Monte Carlo alone, on the exact inputs `engine.recommend` hands it for this workload with every
   option ranked (--keep-inefficient): confidence.draws + p_lowest for the default 4,000 draws x every
   option (goal: < 20 ms), and the whole uncertainty stage (plus score draws, score errors and ties); best of 20.
+
+`--against DIR` also times another checkout of advisor (e.g. `git archive main | tar -x -C DIR`) in the same
+rounds, with its own caches: a before/after comparison under the same load.
 
 Fairness: the baseline and both recommend timings are interleaved (one of each per round, --runs rounds, medians),
 so load from other processes hits all three alike. The goal is on wall time; the children's CPU time (user +
@@ -36,11 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the child: user + system) of one run."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        child = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        child = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(child.pid, 0)
         elapsed = time.perf_counter() - t0
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -93,29 +97,34 @@ def main() -> int:
     ap.add_argument("--workload", default=str(ROOT / "examples" / "workloads" / "deepseek_v4_chat.toml"))
     ap.add_argument("--runs", type=int, default=7, help="interleaved rounds; medians are reported")
     ap.add_argument("--no-bytecode", action="store_true", help="PYTHONDONTWRITEBYTECODE=1: compile from source every run")
+    ap.add_argument("--against", metavar="DIR", help="another advisor checkout, timed in the same rounds")
     args = ap.parse_args()
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
     py = sys.executable
     base_cmd = [py, "-c", "import numpy, pydantic"]
-    rec = [py, "-m", "advisor", "recommend", args.workload, "--format", "json"]
+    rec = [py, "-m", "advisor", "recommend", str(Path(args.workload).resolve()), "--format", "json"]
+    roots = [ROOT] + ([Path(args.against).resolve()] if args.against else [])
+    times: dict[tuple[int, str], list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         if args.no_bytecode:
             env["PYTHONDONTWRITEBYTECODE"] = "1"
         else:
             env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
-        warm_env = {**env, "ADVISOR_CACHE_DIR": str(tmp_path / "warm")}
-        timed(rec, warm_env)  # fills the cache (and the byte-code cache)
-        timed(rec, warm_env)
-        base_t, warm_t, cold_t = [], [], []
+        envs = [{**env, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")} for root in roots]
+        warm_envs = [{**e, "ADVISOR_CACHE_DIR": str(tmp_path / f"warm{k}")} for k, e in enumerate(envs)]
+        for k, root in enumerate(roots):
+            timed(rec, warm_envs[k], root)  # fills the cache (and the byte-code cache)
+            timed(rec, warm_envs[k], root)
         for i in range(args.runs):
-            base_t.append(timed(base_cmd, env))
-            warm_t.append(timed(rec, warm_env))
-            cold_t.append(timed(rec, {**env, "ADVISOR_CACHE_DIR": str(tmp_path / f"cold{i}")}))
-    (base, base_cpu), (warm, warm_cpu), (cold, cold_cpu) = (
-        (statistics.median(w for w, _ in t), statistics.median(c for _, c in t)) for t in (base_t, warm_t, cold_t))
+            times.setdefault((0, "base"), []).append(timed(base_cmd, env))
+            for k, root in enumerate(roots):
+                times.setdefault((k, "warm"), []).append(timed(rec, warm_envs[k], root))
+                cold_env = {**envs[k], "ADVISOR_CACHE_DIR": str(tmp_path / f"cold{k}-{i}")}
+                times.setdefault((k, "cold"), []).append(timed(rec, cold_env, root))
+    med = {key: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t)) for key, t in times.items()}
+    base, base_cpu = med[(0, "base")]
 
     draws, options, mc_p, mc_all = monte_carlo(args.workload)
 
@@ -123,10 +132,15 @@ def main() -> int:
     print(f"{args.runs} interleaved rounds, medians; {code}")
     print(f"{'':48s} {'wall':>8s}   {'ratio':>5s}     {'CPU':>8s}   {'ratio':>5s}")
     print(f"baseline  python -c 'import numpy, pydantic'     {base * 1e3:8.0f} ms            {base_cpu * 1e3:8.0f} ms")
-    print(f"recommend warm cache                             {warm * 1e3:8.0f} ms {warm / base:5.2f}x     "
-          f"{warm_cpu * 1e3:8.0f} ms {warm_cpu / base_cpu:5.2f}x   (goal <= 1.5x, wall)")
-    print(f"recommend cold cache (validation + calibration)  {cold * 1e3:8.0f} ms {cold / base:5.2f}x     "
-          f"{cold_cpu * 1e3:8.0f} ms {cold_cpu / base_cpu:5.2f}x")
+    for k, root in enumerate(roots):
+        if len(roots) > 1:
+            print(f"{'this checkout' if k == 0 else '--against'}: {root}")
+        warm, warm_cpu = med[(k, "warm")]
+        cold, cold_cpu = med[(k, "cold")]
+        print(f"recommend warm cache                             {warm * 1e3:8.0f} ms {warm / base:5.2f}x     "
+              f"{warm_cpu * 1e3:8.0f} ms {warm_cpu / base_cpu:5.2f}x   (goal <= 1.5x, wall)")
+        print(f"recommend cold cache (validation + calibration)  {cold * 1e3:8.0f} ms {cold / base:5.2f}x     "
+              f"{cold_cpu * 1e3:8.0f} ms {cold_cpu / base_cpu:5.2f}x")
     print(f"Monte Carlo {draws:,} draws x {options} options: draws + p_lowest {mc_p:6.1f} ms (goal < 20 ms); "
           f"with score draws and ties {mc_all:6.1f} ms")
     return 0
