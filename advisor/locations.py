@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from importlib import resources
 from pathlib import Path
 
 APP_NAME = "advisor"
@@ -19,6 +18,11 @@ def builtin_catalog_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "catalog"
     if (checkout / "accelerators.toml").is_file():
         return checkout
+    beside = Path(__file__).resolve().parent / "_catalog"  # an installed wheel, unpacked (the usual case)
+    if (beside / "accelerators.toml").is_file():
+        return beside
+    from importlib import resources  # e.g. a zipped install; ~3 ms to import, so only here
+
     shipped = Path(str(resources.files("advisor") / "_catalog"))
     return shipped
 

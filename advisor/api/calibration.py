@@ -1,5 +1,7 @@
 """Fitted factors for a catalog: fitted once per (catalog content, engine and domain code), then cached.
 
+The fit machinery (engine.calibration, crossval) is imported only when a fit runs.
+
 The cache entry holds the fit on all points without leave-one-out: the factors and error bands
 every command uses. `calibrate()` (with leave-one-out) reports more, but never writes that entry,
 so running `advisor calibrate` cannot change what later commands print. An entry that cannot be
@@ -9,19 +11,18 @@ read is refitted with a one-line note on stderr (logging, so stdout stays data o
 
 from __future__ import annotations
 
-from typing import Any
-
 import dataclasses
-import hashlib
 import json
-import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from advisor import cachekeys, locations
+from advisor.catalog import content
 from advisor.domain import Catalog
-from advisor.engine import calibration, crossval
-from advisor.engine.calibration import CalibrationReport
 from advisor.engine.factors import Factors
+
+if TYPE_CHECKING:
+    from advisor.engine.calibration import CalibrationReport
 
 CALIBRATION_FILE = "calibration.json"
 """A fit shipped with the catalog (used when its key matches)."""
@@ -30,12 +31,17 @@ FIT_KINDS = ("accelerators", "systems", "ecosystems", "models", "benchmarks")
 LOO_ONLY = ("loo_median_abs_error_pct", "loo_p80_abs_error_pct", "loo_worst_abs_error_pct", "loo_worst_ratio",
             "loo_points_off_by_more_than_2x")
 
-log = logging.getLogger(__name__)
+
+def _note(message: str, *args: object) -> None:
+    """A one-line note through logging (stderr, never stdout); logging is imported only when there is one."""
+    import logging
+
+    logging.getLogger(__name__).warning(message, *args)
 
 
 def catalog_hash(catalog: Catalog) -> str:
-    blob = {kind: sorted(e.model_dump_json() for e in catalog.entries[kind].values()) for kind in FIT_KINDS}
-    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:32]
+    """A digest of every entry of the kinds the fit reads (catalog.content: kept with the catalog snapshot)."""
+    return content.digest(catalog, FIT_KINDS)
 
 
 def calibration_key(catalog: Catalog) -> str:
@@ -97,8 +103,10 @@ def factors(catalog: Catalog) -> Factors:
         try:
             return _read(entry, key)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("advisor: note: calibration cache entry %s unreadable (%s); refitting", entry.name,
+            _note("advisor: note: calibration cache entry %s unreadable (%s); refitting", entry.name,
                         type(exc).__name__)
+    from advisor.engine import calibration  # the fit machinery, only when a fit runs
+
     return _from_doc(_store(key, calibration.fit(catalog, loo=False)))
 
 
@@ -108,6 +116,8 @@ def calibrate(catalog: Catalog, *, loo: bool = True) -> CalibrationReport:
     Returns engine.calibration.CalibrationReport (factors, per-point rows, summary). Never replaces
     the cached factors that other commands use (those come from the fit without leave-one-out).
     """
+    from advisor.engine import calibration
+
     report = calibration.fit(catalog, loo=loo)
     if not loo:
         report = dataclasses.replace(report, summary=without_loo(report.summary),
@@ -120,4 +130,6 @@ def calibrate(catalog: Catalog, *, loo: bool = True) -> CalibrationReport:
 
 def grouped_cv(catalog: Catalog) -> dict[str, Any]:
     """Grouped cross-validation of the engine (held-out chip, model, ecosystem...): crossval.grouped_cv's JSON."""
+    from advisor.engine import crossval
+
     return crossval.grouped_cv(catalog)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from advisor.api.loading import Loaded, nested_line
 from advisor.catalog.documents import blame_sets
 from advisor.catalog.locate import Locator
 from advisor.domain import LLM, Catalog, System
 from advisor.domain.catalog import LookupError_
-from advisor.domain.fleet import FleetsFile, SweepFile
 from advisor.domain.workload import Workload
 from advisor.errors import InputError, Problem, UnknownIdError, did_you_mean, echo
+
+if TYPE_CHECKING:  # annotations only: recommend does not import the fleet models
+    from advisor.domain.fleet import FleetsFile, SweepFile
 
 SYSTEM = "system or accelerator"
 

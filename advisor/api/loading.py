@@ -2,6 +2,7 @@
 
 `read_*` return a `Loaded` (the document, where it came from, its text) so that later checks,
 such as unknown model or system ids, can name file, line and key; `load_*` return the document.
+The fleet and sweep models are imported by the functions that read them, so `recommend` does not pay for them.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from advisor.catalog import load_catalog as _load_catalog
 from advisor.catalog.documents import apply_sets_traced, blame_sets, load_document, read_document, validate_data
+from advisor.catalog.load import load_catalog as _load_catalog
 from advisor.catalog.parse import path_problem
 from advisor.catalog.locate import Locator
 from advisor.domain import Catalog
-from advisor.domain.fleet import FleetsFile, SweepFile
 from advisor.domain.workload import Workload
 from advisor.errors import InputError, Problem, display_path
+
+if TYPE_CHECKING:
+    from advisor.domain.fleet import FleetsFile, SweepFile
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -158,6 +161,8 @@ def _workload_ref(target: Path, sets: list[str]) -> Workload:
 
 def read_fleets(path: str | Path, *, sets: Sequence[str] = ()) -> Loaded[FleetsFile]:
     """A fleets TOML file; `workload = "x.toml"` is read relative to it, `workload.<key>=...` sets reach it."""
+    from advisor.domain.fleet import FleetsFile
+
     return _read_with_refs(path, FleetsFile, sets, {"workload": _workload_ref})
 
 
@@ -167,11 +172,15 @@ def load_fleets(path: str | Path, *, sets: Sequence[str] = ()) -> FleetsFile:
 
 
 def as_fleets(fleets: FleetsFile | Loaded[FleetsFile] | str | Path | dict[str, Any]) -> Loaded[FleetsFile]:
+    from advisor.domain.fleet import FleetsFile
+
     return _as(fleets, FleetsFile, read_fleets, "<fleets>")
 
 
 def read_sweep(path: str | Path, *, sets: Sequence[str] = ()) -> Loaded[SweepFile]:
     """A sweep TOML file (workload or fleets given inline or by path)."""
+    from advisor.domain.fleet import SweepFile
+
     return _read_with_refs(path, SweepFile, sets, {
         "workload": _workload_ref,
         "fleets": lambda t, s: load_fleets(t, sets=s),
@@ -184,4 +193,6 @@ def load_sweep(path: str | Path, *, sets: Sequence[str] = ()) -> SweepFile:
 
 
 def as_sweep(sweep: SweepFile | Loaded[SweepFile] | str | Path | dict[str, Any]) -> Loaded[SweepFile]:
+    from advisor.domain.fleet import SweepFile
+
     return _as(sweep, SweepFile, read_sweep, "<sweep>")

@@ -2,10 +2,38 @@
 
 Modules: parse (TOML -> dict), locate (error -> line), words (TOML vocabulary),
 validate (one file -> entries), merge (layers by id), references (ids exist),
-lint (sanity ranges), sources (paths, folders, URLs), load (the pipeline).
+lint (sanity ranges), sources (paths, folders, URLs), pipeline (all of these in order),
+snapshot (a validated catalog cached by its inputs), load (snapshot, else pipeline).
+
+The names below are re-exported lazily (PEP 562): importing a submodule (catalog.parse,
+catalog.snapshot) does not import the validation pipeline.
 """
 
-from advisor.catalog.load import load_catalog, validate_paths
-from advisor.catalog.validate import parse_catalog_text
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "load_catalog": "advisor.catalog.load",
+    "validate_paths": "advisor.catalog.load",
+    "parse_catalog_text": "advisor.catalog.validate",
+}
 __all__ = ["load_catalog", "parse_catalog_text", "validate_paths"]
+
+if TYPE_CHECKING:
+    from advisor.catalog.load import load_catalog, validate_paths
+    from advisor.catalog.validate import parse_catalog_text
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'advisor.catalog' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

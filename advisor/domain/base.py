@@ -128,6 +128,10 @@ class Strict(BaseModel):
 class Entry(Strict):
     """A catalog entry. Every fact carries its source; estimates say so."""
 
+    # Validators are built on first validation: a warm run reads entries from the catalog snapshot
+    # (catalog/snapshot.py) and never validates one, so it does not pay ~12 ms to build them.
+    model_config = ConfigDict(defer_build=True)
+
     id: str = Field(pattern=ID_PATTERN, description="Stable id, lower_snake_case (the reference ids).")
     name: str = Field(min_length=1, description="Human-readable name.")
     aliases: list[str] = Field(default_factory=list, description="Other ids that find this entry.")
