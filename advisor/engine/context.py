@@ -47,6 +47,6 @@ def class_results(ctx: Context, grids: dict[str, tuple[Grid, float]]) -> dict[st
     out = {}
     for tc in ctx.workload.classes:
         grid, days = grids[tc.name]
-        best, ok = select.best_per_system(grid, select.slo_mask(grid, tc.min_tok_s_per_user, tc.max_ttft_s))
+        best, ok = select.best_per_system(grid, select.class_mask(grid, tc))
         out[tc.name] = ClassResult(tc, grid, best, ok, days)
     return out

@@ -99,7 +99,7 @@ def size(ctx: Context, assignment: dict[str, Served], mode: str, users_total: fl
         prefill_gpus += g * (point.prefill_gpu_time_fraction or 0.0)
         plans.append(ClassPlan(
             traffic_class=tc.name, system=s.id, concurrent_users=round(users, 2), replicas=replicas, gpus=g, point=point,
-            slo_tok_s_per_user=tc.min_tok_s_per_user, slo_max_ttft_s=tc.max_ttft_s,
+            slo_tok_s_per_user=tc.min_tok_s_per_user, slo_max_ttft_s=tc.max_ttft_s, slo_max_ttft_p99_s=tc.max_ttft_p99_s,
             headroom_pct=round(100.0 * (replicas * c.batch / users - 1.0), 1) if users > 0 else 0.0,
             tokens_per_s_at_peak=tps, spare_replicas=spares, output_tokens_per_s_at_peak=out_tps,
         ))

@@ -49,6 +49,7 @@ def operating_point(system: System, acc: Accelerator, model: LLM, c: Cell, *, is
         system=system.id, accelerator=acc.id, model=model.id, isl=isl, osl=osl, precision=c.precision,
         gpus_per_replica=c.gpus_per_replica, batch=c.batch, spec_decode=c.spec_decode,
         output_tok_s_per_gpu=out_tps, total_tok_s_per_gpu=tot_tps, tok_s_per_user=usr, ttft_s=ttft,
+        ttft_p99_s=ttft + max(c.ttft_p99_s - c.ttft_s, 0.0),  # the modelled queueing tail on the (measured) median
         mem_used_gb_per_gpu=c.mem_used_gb, fits=c.fits, bound=c.bound, mode=mode, error_band_pct=round(band, 1), serving=c.serving,
         prefill_gpus_per_replica=round(c.prefill_gpus_per_replica, 3) if c.serving == "disagg" else None,
         days_since_release=days, measured_id=measured.id if measured is not None else None,

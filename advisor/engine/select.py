@@ -8,15 +8,27 @@ from typing import Literal
 import numpy as np
 
 from advisor.domain.base import PRECISION_ORDER
+from advisor.domain.workload import TrafficClass
 from advisor.engine.grid import SPEC, Grid
 from advisor.engine.pareto import front_indices
 
 
-def slo_mask(grid: Grid, min_tok_s_per_user: float = 0.0, max_ttft_s: float | None = None) -> np.ndarray:
+def slo_mask(grid: Grid, min_tok_s_per_user: float = 0.0, max_ttft_s: float | None = None,
+             max_ttft_p99_s: float | None = None) -> np.ndarray:
+    """Valid cells meeting the SLOs: the tok/s/user floor, TTFT (median: `ttft_s`) and TTFT p99 (`ttft_p99_s`,
+    prefill queueing included) ceilings."""
     m = grid.valid & (grid.metrics["tok_s_per_user"] >= min_tok_s_per_user)
     if max_ttft_s is not None:
         m &= grid.metrics["ttft_s"] <= max_ttft_s
+    if max_ttft_p99_s is not None:
+        m &= np.asarray(grid.metrics["ttft_p99_s"] if "ttft_p99_s" in grid.metrics else grid.metrics["ttft_s"]) <= max_ttft_p99_s
     return m
+
+
+def class_mask(grid: Grid, tc: TrafficClass, min_tok_s_per_user: float | None = None) -> np.ndarray:
+    """slo_mask with every SLO of a traffic class (`min_tok_s_per_user` overrides its floor, as sweeps do)."""
+    floor = tc.min_tok_s_per_user if min_tok_s_per_user is None else min_tok_s_per_user
+    return slo_mask(grid, floor, tc.max_ttft_s, tc.max_ttft_p99_s)
 
 
 def best_per_system(grid: Grid, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -109,7 +109,7 @@ def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | No
         for c, tc in enumerate(wl.classes):
             g = grids[((key[0], key[1], key[2]), c)]
             floor = tc.min_tok_s_per_user if key[3] is None else key[3]
-            best, good = select.best_per_system(g, select.slo_mask(g, floor, tc.max_ttft_s))
+            best, good = select.best_per_system(g, select.class_mask(g, tc, floor))
             gi, _, _, bi = np.unravel_index(best, g.shape[1:])
             ok[k, c] = good
             for i in np.flatnonzero(~good):
@@ -130,5 +130,5 @@ def _fail_code(ctx: Context, g: Grid, i: int, s: System, c: int, key: tuple[floa
     floor = tc.min_tok_s_per_user if key[3] is None else key[3]
     reason, _ = why_no_point(ctx.catalog, g, i, s, ctx.catalog.model(tc.model), isl=int(key[0] or tc.isl),
                              osl=int(key[1] or tc.osl), precision=tc.precision, min_tok_s_per_user=floor,
-                             max_ttft_s=tc.max_ttft_s)
+                             max_ttft_s=tc.max_ttft_s, max_ttft_p99_s=tc.max_ttft_p99_s)
     return reason_code(reason)
