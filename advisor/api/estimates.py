@@ -115,8 +115,8 @@ def _pick_row(rows: queueing.Rows, min_tok_s_per_user: float, max_ttft_s: float 
     return tuple(int(x) for x in np.unravel_index(int(flat[order[0]]), ok.shape))
 
 
-def _slo_words(rows: queueing.Rows, concurrency: int, min_tok_s_per_user: float, max_ttft_s: float | None,
-               max_ttft_p99_s: float | None) -> str:
+def _slo_words(rows: queueing.Rows, concurrency: int, cap: float, min_tok_s_per_user: float,
+               max_ttft_s: float | None, max_ttft_p99_s: float | None) -> str:
     """Why no row meets the SLOs at this concurrency: each SLO against the best any row reaches."""
     r = rows.runs
     parts = []
@@ -127,8 +127,8 @@ def _slo_words(rows: queueing.Rows, concurrency: int, min_tok_s_per_user: float,
         if limit is not None:
             parts.append(f"{name} <= {limit:g} s (best {float(q[r].min()):.3g} s)")
     return (f"at {concurrency} concurrent requests per replica no layout meets " + " and ".join(parts)
-            + f" together (the KV cache holds at most {int(rows.kv_batch_cap.max())} of them running on the "
-              "replicas considered; the rest queue)")
+            + (" together" if len(parts) > 1 else "")
+            + f" (the KV cache holds at most {int(cap)} of them running on the replicas considered; the rest queue)")
 
 
 def _at_concurrency(catalog: Catalog, sysobj: System, m: LLM, fac: Factors, concurrency: int, gpus: int | None,
@@ -142,14 +142,14 @@ def _at_concurrency(catalog: Catalog, sysobj: System, m: LLM, fac: Factors, conc
         rows = queueing.rows_at_concurrency(grid, grid.valid, 0, concurrency)
         row = _pick_row(rows, **slo, fewest_queued=True) if rows.runs.any() else None
         if row is None:
-            _raise_infeasible(catalog, grid, rows, sysobj, m, concurrency, kw, slo)
+            _raise_infeasible(catalog, grid, rows, sysobj, m, concurrency, kw, slo, fac)
         layout, ep = float(grid.layouts[row[0]]), 1.0 if grid.layout_kinds[row[0]] == "ep" else 0.0
     axis = concurrency_batches(concurrency)
     grid, days = grid_for(catalog, [sysobj], m, fac, layouts=np.array([layout]), ep=np.array([ep]), batches=axis, **kw)
     rows = queueing.rows_at_concurrency(grid, grid.valid, 0, concurrency)
     row = _pick_row(rows, **slo) if rows.runs.any() else None
     if row is None:
-        _raise_infeasible(catalog, grid, rows, sysobj, m, concurrency, kw, slo)
+        _raise_infeasible(catalog, grid, rows, sysobj, m, concurrency, kw, slo, fac)
     cap = _exact_capacity(catalog, sysobj, m, fac, grid, row, float(rows.kv_batch_cap[row]), kw)
     if cap < concurrency and cap not in grid.batches:  # beyond FINE_BATCHES: put the capacity itself on the axis
         grid, days = grid_for(catalog, [sysobj], m, fac, layouts=np.array([layout]), ep=np.array([ep]),
@@ -191,12 +191,16 @@ def _exact_capacity(catalog: Catalog, sysobj: System, m: LLM, fac: Factors, grid
 
 
 def _raise_infeasible(catalog: Catalog, grid: Grid, rows: queueing.Rows, sysobj: System, m: LLM, concurrency: int,
-                      kw: dict[str, Any], slo: dict[str, Any]) -> NoReturn:
+                      kw: dict[str, Any], slo: dict[str, Any], fac: Factors) -> NoReturn:
     if not rows.runs.any():
         _, reason = why_no_point(catalog, grid, 0, sysobj, m, isl=kw["isl"], osl=kw["osl"], precision=kw["precision"],
                                  **slo)
     else:
-        reason = _slo_words(rows, concurrency, **slo)
+        best = np.unravel_index(int(np.argmax(rows.kv_batch_cap)), rows.kv_batch_cap.shape)
+        cap = float(rows.kv_batch_cap[best])
+        if len(grid.layouts) == 1:  # one layout: the capacity to the sequence
+            cap = _exact_capacity(catalog, sysobj, m, fac, grid, tuple(int(x) for x in best), cap, kw)
+        reason = _slo_words(rows, concurrency, cap, **slo)
     raise InfeasibleError(f"{sysobj.name}: {reason}")
 
 

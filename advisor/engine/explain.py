@@ -36,10 +36,13 @@ def why_no_point(
     acc = catalog.accelerator(system.accelerator)
     where = f" for class '{label}'" if label else ""
     if not grid.valid[i].any():
-        precs = [p for p in acc.precisions if p in catalog.ecosystem(acc.ecosystem).precisions
-                 and (precision == "auto" or p == precision)]
+        # what the grid runs on this system (hardware.HwArrays: the chip computes it, the ecosystem serves it here)
+        runs = np.asarray(grid.hw.peak[i]) > 0
+        runs &= np.asarray(grid.hw.eco_prec_ok[i])
+        served = [p for k, p in enumerate(PRECISION_ORDER) if runs[k]]
+        precs = [p for p in served if precision == "auto" or p == precision]
         if not precs:
-            return Reason.PRECISION, (f"{acc.name} ({acc.ecosystem}) serves {', '.join(acc.precisions)}"
+            return Reason.PRECISION, (f"{acc.name} ({acc.ecosystem}) serves {', '.join(served) or 'none'}"
                                       + (f"; asked for {precision}" if precision != "auto" else ""))
         precs.sort(key=lambda p: float(WEIGHT_BYTES[PREC_INDEX[p]]))  # the narrowest first
         if isl + osl > model.max_context:
