@@ -27,7 +27,8 @@ class TrafficClass(Strict):
     precision: Literal["auto"] | Precision = "auto"
     spec_decode: Literal["auto", "none", "mtp"] = "auto"
     serving: Literal["agg", "disagg", "auto"] = Field(
-        default="agg", description="agg (prefill and decode share GPUs) | disagg (separate pools) | auto (the better per cell).")
+        default="auto", description="agg (prefill and decode share GPUs) | disagg (separate pools) | auto (default: per cell, "
+                                    "the one with more tokens/s per GPU; the cheapest sized cell is then chosen).")
 
 
 class Demand(Strict):

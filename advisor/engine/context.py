@@ -42,11 +42,27 @@ class ClassResult:
     days: float
 
 
-def class_results(ctx: Context, grids: dict[str, tuple[Grid, float]]) -> dict[str, ClassResult]:
-    """class name -> its best cells; `grids`: class name -> (grid over the systems, days since release)."""
+def class_results(ctx: Context, grids: dict[str, tuple[Grid, float]], *, by_cost: bool = False) -> dict[str, ClassResult]:
+    """class name -> its best cells; `grids`: class name -> (grid over the systems, days since release).
+
+    by_cost: the cell with the lowest $/Mtok of the class sized at its demand (select.cheapest_per_system; what
+    recommend ranks by); else the highest tok/s/GPU (a given fleet, or a budget that sizes the fleet itself).
+    """
     out = {}
-    for tc in ctx.workload.classes:
+    wl = ctx.workload
+    for tc in wl.classes:
         grid, days = grids[tc.name]
-        best, ok = select.best_per_system(grid, select.class_mask(grid, tc))
+        mask = select.class_mask(grid, tc)
+        if by_cost and wl.objective.maximise == "score":
+            if wl.demand.concurrent_users is not None:
+                users: np.ndarray | float = wl.demand.concurrent_users * tc.share
+            else:
+                users = np.asarray(pricing.littles_law_users(wl.demand.requests_per_s, tc.share, grid.metrics["ttft_s"],
+                                                             tc.osl, grid.metrics["tok_s_per_user"]))
+            aps = np.array([ctx.catalog.systems[sid].accelerators_per_system for sid in grid.hw.system_ids], dtype=float)
+            best, ok = select.cheapest_per_system(grid, mask, users, headroom=wl.procurement.headroom_target,
+                                                  spares=wl.procurement.spares_for(tc.name), accelerators_per_system=aps)
+        else:
+            best, ok = select.best_per_system(grid, mask)
         out[tc.name] = ClassResult(tc, grid, best, ok, days)
     return out

@@ -44,6 +44,43 @@ def best_per_system(grid: Grid, mask: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return idx, np.isfinite(thr[np.arange(S), idx])
 
 
+def sized_usd_weight(grid: Grid, users: np.ndarray | float, *, headroom: float, spares: int,
+                     accelerators_per_system: np.ndarray) -> np.ndarray:
+    """Per cell, the GPUs paid for per token/s of output when the class's `users` are served on it, exactly as
+    options.size sizes them: whole replicas for users x (1 + headroom), plus `spares`, each with its share of a
+    disaggregated prefill pool (whole GPUs), in whole systems. A system's $/GPU-hour is the same in every cell,
+    so within a system this orders cells as the option's $/Mtok does (cost / tokens, tokens = users x tok/s/user
+    x (ISL + OSL) / OSL)."""
+    B = grid.batches.reshape(1, 1, 1, 1, -1)
+    G = grid.layouts.reshape(1, -1, 1, 1, 1)
+    pf = np.asarray(grid.metrics["prefill_gpus_per_replica"]) if "prefill_gpus_per_replica" in grid.metrics else 0.0
+    users = np.asarray(users, dtype=float)
+    replicas = np.maximum(1.0, np.ceil(users * (1.0 + headroom) / B - 1e-9)) + spares
+    gpus = replicas * G + np.ceil(replicas * pf - 1e-9)
+    aps = np.asarray(accelerators_per_system, dtype=float).reshape(-1, 1, 1, 1, 1)
+    paid = np.ceil(gpus / aps - 1e-9) * aps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: np.ndarray = paid / (users * np.asarray(grid.metrics["tok_s_per_user"]))
+    return out
+
+
+def cheapest_per_system(grid: Grid, mask: np.ndarray, users: np.ndarray | float, *, headroom: float, spares: int,
+                        accelerators_per_system: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(flat index of the cheapest cell per system, whether any cell qualified): the lowest $/Mtok of the class
+    served on that system alone at its demand (sized_usd_weight), not the highest tok/s/GPU of one replica; the
+    two differ by whole replicas and whole systems, which is what made a stricter SLO look cheaper. Ties go to the
+    higher total tok/s/GPU, then the higher tok/s/user, so the choice is deterministic."""
+    S = grid.shape[0]
+    w = sized_usd_weight(grid, users, headroom=headroom, spares=spares, accelerators_per_system=accelerators_per_system)
+    key = np.where(mask & np.isfinite(w), w, np.inf).reshape(S, -1)
+    thr = np.broadcast_to(grid.metrics["total_tok_s_per_gpu"], grid.shape).reshape(S, -1)
+    usr = np.broadcast_to(grid.metrics["tok_s_per_user"], grid.shape).reshape(S, -1)
+    lowest = key.min(axis=1, keepdims=True)
+    tied = np.isfinite(key) & (key <= lowest * (1 + 1e-12))
+    idx = np.where(tied, thr + 1e-9 * usr, -np.inf).argmax(axis=1)
+    return idx, np.isfinite(lowest[:, 0])
+
+
 @dataclass(frozen=True)
 class Cell:
     """One cell of a grid (one replica of one system at one layout, precision, spec mode and batch)."""

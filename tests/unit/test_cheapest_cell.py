@@ -1,0 +1,131 @@
+"""Issue 11 item 2: serving defaults to auto. Recommend picks per system the cell with the lowest $/Mtok of the
+class sized at its demand (select.cheapest_per_system), so a stricter SLO never gives a cheaper best option."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from advisor import api
+
+pytestmark = pytest.mark.real_catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples" / "workloads").glob("*.toml"))
+
+
+def _stricter(wl, factor: float):
+    d = wl.model_dump()
+    for c in d["classes"]:
+        c["min_tok_s_per_user"] = max(c["min_tok_s_per_user"], 1.0) * factor
+    return api.workload_from_dict(d)
+
+
+def test_the_default_serving_mode_is_auto():
+    from advisor.domain.workload import TrafficClass
+
+    assert TrafficClass(name="x", model="m", isl=1, osl=1).serving == "auto"
+    for path in EXAMPLES:
+        assert all(c.serving == "auto" for c in api.load_workload(path).classes)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_higher_slo_never_lowers_cost_of_the_best_option(catalog, fac, path):
+    wl = api.load_workload(path, sets=["procurement.days_since_release=200"])
+    costs = []
+    for factor in (None, 1.5, 2.0):
+        r = api.recommend(catalog, wl if factor is None else _stricter(wl, factor), fac=fac)
+        costs.append(min((o.usd_per_mtok for o in r.options), default=math.inf))
+    assert costs == sorted(costs), costs
+
+
+def test_the_pick_is_never_dearer_than_the_throughput_pick_and_sometimes_cheaper(catalog, fac):
+    from advisor.engine import select
+    from advisor.engine.build import grid_for
+
+    systems = [catalog.systems[s] for s in ("nvidia_hgx_b200", "nvidia_gb200_nvl72_rack", "amd_mi355x_8x",
+                                             "nvidia_hgx_h100", "nvidia_hgx_h200")]
+    g, _ = grid_for(catalog, systems, catalog.model("deepseek_v3"), fac, isl=8192, osl=1024, serving="auto")
+    aps = np.array([s.accelerators_per_system for s in systems], dtype=float)
+    cheaper = 0
+    for users in (50.0, 700.0, 4000.0):
+        for floor in (5.0, 20.0, 50.0):
+            mask = select.slo_mask(g, floor)
+            w = select.sized_usd_weight(g, users, headroom=0.2, spares=0, accelerators_per_system=aps)
+            cheap, ok = select.cheapest_per_system(g, mask, users, headroom=0.2, spares=0, accelerators_per_system=aps)
+            fast, ok2 = select.best_per_system(g, mask)
+            assert (ok == ok2).all()
+            S = len(systems)
+            wc = w.reshape(S, -1)[np.arange(S), cheap]
+            wf = w.reshape(S, -1)[np.arange(S), fast]
+            assert (wc[ok] <= wf[ok] * (1 + 1e-12)).all()
+            assert mask.reshape(S, -1)[np.arange(S)[ok], cheap[ok]].all()
+            cheaper += int((wc[ok] < wf[ok] * (1 - 1e-9)).sum())
+    assert cheaper > 0  # whole replicas and whole systems make the two picks differ
+
+
+def test_each_option_costs_what_the_selection_weighed(catalog, fac):
+    """usd_per_mtok = GPUs paid / (users x tok/s/user) x $/GPU-hour / (tokens per output token x utilisation x 3600):
+    the selection's weight and the sizing agree (single-class workloads)."""
+    from advisor.engine import select
+    from advisor.engine.build import grid_for
+
+    for path in EXAMPLES:
+        wl = api.load_workload(path, sets=["procurement.days_since_release=200"])
+        if len(wl.classes) > 1 or wl.demand.concurrent_users is None:
+            continue
+        tc = wl.classes[0]
+        r = api.recommend(catalog, wl, fac=fac)
+        for o in r.options:
+            (plan,) = o.classes
+            s = catalog.systems[plan.system]
+            g, _ = grid_for(catalog, [s], catalog.model(tc.model), fac, isl=tc.isl, osl=tc.osl, precision=tc.precision,
+                            spec_decode=tc.spec_decode, serving=tc.serving, days_since_release=200)
+            w = select.sized_usd_weight(g, wl.demand.concurrent_users * tc.share, headroom=wl.procurement.headroom_target,
+                                        spares=wl.procurement.spares_for(tc.name),
+                                        accelerators_per_system=np.array([s.accelerators_per_system], dtype=float))
+            p = plan.point
+            cell = [float(x) for x in np.asarray(w)[0][(g.metrics["tok_s_per_user"][0] == p.tok_s_per_user)
+                                                      & (g.batches.reshape(1, 1, 1, -1) == p.batch)
+                                                      & (g.layouts.reshape(-1, 1, 1, 1) == p.gpus_per_replica)]]
+            assert cell, (path.stem, o.id)
+            util = next(a.value for a in r.assumptions if a.name == "utilisation")
+            k = (tc.isl + tc.osl) / tc.osl
+            expected = cell[0] * o.cost.usd_per_gpu_hour / (k * float(util) * 3600) * 1e6
+            assert o.usd_per_mtok == pytest.approx(expected, rel=1e-6), (path.stem, o.id)
+
+
+def test_a_disaggregated_option_pays_for_its_prefill_pool(catalog, fac):
+    doc = {
+        "classes": [{"name": "chat", "model": "deepseek_v3", "isl": 8192, "osl": 1024, "min_tok_s_per_user": 30,
+                     "serving": "disagg"}],
+        "demand": {"concurrent_users": 3000},
+        "procurement": {"mode": "rent", "systems": ["nvidia_hgx_b200", "nvidia_hgx_h200"], "days_since_release": 400},
+    }
+    r = api.recommend(catalog, api.workload_from_dict(doc), fac=fac, keep_inefficient=True)
+    assert r.options
+    for o in r.options:
+        (plan,) = o.classes
+        p = plan.point
+        assert p.serving == "disagg" and p.prefill_gpus_per_replica > 0
+        pool = math.ceil(plan.replicas * p.prefill_gpus_per_replica - 1e-9)
+        assert plan.gpus == plan.replicas * p.gpus_per_replica + pool
+        assert o.gpus >= plan.gpus
+        # the per-GPU figure counts both pools: the fleet's GPUs deliver the demand's tokens
+        assert o.gpus * p.output_tok_s_per_gpu >= plan.output_tokens_per_s_at_peak * (1 - 1e-9)
+
+
+def test_recommend_serving_flag_overrides_every_class(capsys):
+    import json
+
+    from advisor.cli import main
+
+    path = ROOT / "examples" / "workloads" / "deepseek_v4_chat.toml"
+    for mode in ("agg", "disagg"):
+        code = main(["recommend", str(path), "--serving", mode, "--format", "json", "--keep-inefficient"])
+        doc = json.loads(capsys.readouterr().out)
+        assert code in (0, 3)
+        assert all(c["point"]["serving"] == mode for o in doc["options"] for c in o["classes"])
