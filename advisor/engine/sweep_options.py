@@ -92,7 +92,8 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
             users = pricing.littles_law_users(wl.demand.requests_per_s, tc.share, ttft, osl, usr)
         bb = np.where(okc, b, 1.0)
         replicas = np.maximum(1.0, np.ceil(users * (1.0 + pr.headroom_target) / bb - 1e-9)) + pr.spares_for(tc.name)
-        gpus_needed += replicas * np.where(okc, g, 0.0)
+        pf = t(tables.prefill_gpus_per_replica) if tables.prefill_gpus_per_replica is not None else 0.0
+        gpus_needed += np.where(okc, replicas * g + np.ceil(replicas * pf - 1e-9), 0.0)  # with any prefill pool
         tokens += users * np.where(okc, usr, 0.0) * (isl + osl) / osl
         ok &= okc
         if tables.fail is not None:

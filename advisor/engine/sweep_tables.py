@@ -40,6 +40,8 @@ class CellTables:
     output_tok_s_per_gpu: np.ndarray
     ttft_s: np.ndarray
     grid_evaluations: int
+    prefill_gpus_per_replica: np.ndarray | None = None
+    """(K, C, S): GPUs of a disaggregated cell's prefill pool per decode replica (0 aggregated), paid in the sizing."""
     fail: np.ndarray | None = None
     """(K, C, S) int8: the constraints.SWEEP_REASONS code of why no cell meets the SLOs (0 where one does),
     named as recommend names it (memory, precision, context or slo)."""
@@ -100,7 +102,8 @@ def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | No
             if progress:
                 progress(done, len(jobs))
     shape = (K, C, S)
-    out = {n: np.zeros(shape) for n in ("batch", "gpus_per_replica", "tok_s_per_user", "total_tok_s_per_gpu", "output_tok_s_per_gpu", "ttft_s")}
+    out = {n: np.zeros(shape) for n in ("batch", "gpus_per_replica", "tok_s_per_user", "total_tok_s_per_gpu", "output_tok_s_per_gpu", "ttft_s",
+                                        "prefill_gpus_per_replica")}
     ok = np.zeros(shape, dtype=bool)
     fail = np.zeros(shape, dtype=np.int8)
     ar = np.arange(S)
@@ -119,8 +122,8 @@ def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | No
                 fail[k, c, i] = why[gk]
             out["batch"][k, c] = g.batches[bi]
             out["gpus_per_replica"][k, c] = g.layouts[gi]
-            for name in ("tok_s_per_user", "total_tok_s_per_gpu", "output_tok_s_per_gpu", "ttft_s"):
-                out[name][k, c] = g.metrics[name].reshape(S, -1)[ar, best]
+            for name in ("tok_s_per_user", "total_tok_s_per_gpu", "output_tok_s_per_gpu", "ttft_s", "prefill_gpus_per_replica"):
+                out[name][k, c] = np.broadcast_to(g.metrics[name], g.shape).reshape(S, -1)[ar, best]
     return CellTables(ok=ok, grid_evaluations=len(jobs), fail=fail, **out)
 
 
