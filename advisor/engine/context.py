@@ -54,15 +54,13 @@ def class_results(ctx: Context, grids: dict[str, tuple[Grid, float]], *, by_cost
         grid, days = grids[tc.name]
         mask = select.class_mask(grid, tc)
         if by_cost and wl.objective.maximise == "score":
-            if wl.demand.concurrent_users is not None:
-                users: np.ndarray | float = wl.demand.concurrent_users * tc.share
-            else:
-                users = np.asarray(pricing.littles_law_users(wl.demand.requests_per_s, tc.share, grid.metrics["ttft_s"],
-                                                             tc.osl, grid.metrics["tok_s_per_user"]))
-            aps = np.array([ctx.catalog.systems[sid].accelerators_per_system for sid in grid.hw.system_ids], dtype=float)
-            best, ok = select.cheapest_per_system(grid, mask, users, headroom=wl.procurement.headroom_target,
-                                                  spares=wl.procurement.spares_for(tc.name), accelerators_per_system=aps)
+            best, ok = select.cheapest_for_class(grid, mask, wl, tc, accelerators_per_system(ctx, grid))
         else:
             best, ok = select.best_per_system(grid, mask)
         out[tc.name] = ClassResult(tc, grid, best, ok, days)
     return out
+
+
+def accelerators_per_system(ctx: Context, grid: Grid) -> np.ndarray:
+    """Accelerators per system of each row of `grid` (whole systems are what an option pays for)."""
+    return np.array([ctx.catalog.systems[sid].accelerators_per_system for sid in grid.hw.system_ids], dtype=float)

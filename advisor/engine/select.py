@@ -8,7 +8,8 @@ from typing import Literal
 import numpy as np
 
 from advisor.domain.base import PRECISION_ORDER
-from advisor.domain.workload import TrafficClass
+from advisor.domain.workload import TrafficClass, Workload
+from advisor.engine import pricing
 from advisor.engine.grid import SPEC, Grid
 from advisor.engine.pareto import front_indices
 
@@ -79,6 +80,21 @@ def cheapest_per_system(grid: Grid, mask: np.ndarray, users: np.ndarray | float,
     tied = np.isfinite(key) & (key <= lowest * (1 + 1e-12))
     idx = np.where(tied, thr + 1e-9 * usr, -np.inf).argmax(axis=1)
     return idx, np.isfinite(lowest[:, 0])
+
+
+def cheapest_for_class(grid: Grid, mask: np.ndarray, wl: Workload, tc: TrafficClass, accelerators_per_system: np.ndarray,
+                       concurrent_users: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """cheapest_per_system at the class's demand: its share of `concurrent_users` (a sweep's value) or of the
+    workload's, or Little's law per cell from requests/s; the workload's headroom target and spares."""
+    total = concurrent_users if concurrent_users is not None else wl.demand.concurrent_users
+    if total is not None:
+        users: np.ndarray | float = total * tc.share
+    else:
+        users = np.asarray(pricing.littles_law_users(wl.demand.requests_per_s, tc.share, grid.metrics["ttft_s"], tc.osl,
+                                                     grid.metrics["tok_s_per_user"]))
+    pr = wl.procurement
+    return cheapest_per_system(grid, mask, users, headroom=pr.headroom_target, spares=pr.spares_for(tc.name),
+                               accelerators_per_system=accelerators_per_system)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from advisor.domain import System
 from advisor.engine import select
 from advisor.engine.build import grid_for
 from advisor.engine.constraints import reason_code
-from advisor.engine.context import Context
+from advisor.engine.context import Context, accelerators_per_system
 from advisor.engine.distribute import run_map
 from advisor.engine.explain import why_no_point
 from advisor.engine.grid import Grid
@@ -65,10 +65,10 @@ class GridJob:
 
 def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | None, ...]], *,
                 workers: int | None = None, progress: Callable[[int, int], None] | None = None,
-                client: Any = None) -> CellTables:
+                client: Any = None, by_cost: bool = False) -> CellTables:
     """Evaluate one grid per distinct (isl, osl, days) and class, select per SLO floor.
 
-    `keys`: (isl or None, osl or None, days or None, floor or None) per throughput key; None keeps
+    `keys`: (isl or None, osl or None, days or None, floor or None[, concurrent users or None]) per throughput key; None keeps
     the workload's value. Grids run in a thread pool (numpy releases the GIL for most of the work),
     or on `client` (a dask.distributed Client: one task per grid) with the same results.
     """
@@ -112,7 +112,12 @@ def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | No
         for c, tc in enumerate(wl.classes):
             g = grids[((key[0], key[1], key[2]), c)]
             floor = tc.min_tok_s_per_user if key[3] is None else key[3]
-            best, good = select.best_per_system(g, select.class_mask(g, tc, floor))
+            mask = select.class_mask(g, tc, floor)
+            if by_cost and wl.objective.maximise == "score":  # the cell recommend would pick (engine.context.class_results)
+                users = key[4] if len(key) > 4 else None
+                best, good = select.cheapest_for_class(g, mask, wl, tc, accelerators_per_system(ctx, g), users)
+            else:
+                best, good = select.best_per_system(g, mask)
             gi, _, _, bi = np.unravel_index(best, g.shape[1:])
             ok[k, c] = good
             for i in np.flatnonzero(~good):

@@ -129,3 +129,26 @@ def test_recommend_serving_flag_overrides_every_class(capsys):
         doc = json.loads(capsys.readouterr().out)
         assert code in (0, 3)
         assert all(c["point"]["serving"] == mode for o in doc["options"] for c in o["classes"])
+
+
+def test_a_sweep_over_users_prices_what_recommend_prices_at_each_value(catalog, fac):
+    """The sweep sizes the cell recommend picks at each concurrency (concurrent_users is a throughput-key axis)."""
+    doc = {"classes": [{"name": "chat", "model": "deepseek_v3", "isl": 8192, "osl": 1024, "min_tok_s_per_user": 20}],
+           "demand": {"concurrent_users": 1000},
+           "procurement": {"systems": ["nvidia_hgx_b200", "nvidia_gb200_nvl72_rack", "amd_mi355x_8x"],
+                           "days_since_release": 400}}
+    values = [60, 900, 7000]
+    res = api.sweep(catalog, {"workload": doc, "axes": [{"name": "concurrent_users", "values": values}]}, fac=fac)
+    cost = np.asarray(res.rows["usd_per_mtok"]).reshape(len(values), -1)
+    gpus = np.asarray(res.rows["gpus"]).reshape(len(values), -1)
+    users = np.asarray(res.axes["concurrent_users"])
+    checked = 0
+    for sc, u in enumerate(users):
+        rec = api.recommend(catalog, api.workload_from_dict({**doc, "demand": {"concurrent_users": int(u)}}), fac=fac,
+                            keep_inefficient=True)
+        for o in rec.options:
+            j = res.options.index(o.id)
+            assert cost[sc, j] == pytest.approx(o.usd_per_mtok, rel=1e-9), (u, o.id)
+            assert gpus[sc, j] == o.gpus
+            checked += 1
+    assert checked >= 6
