@@ -11,7 +11,7 @@ import numpy as np
 import advisor.api.ids as ids
 from advisor.api.calibration import factors
 from advisor.api.context import DEFAULTS, finance
-from advisor.domain import LLM, Catalog, PricePoint, System
+from advisor.domain import LLM, Catalog, System
 from advisor.domain.measured import BenchmarkPoint
 from advisor.domain.results import Assumption, OperatingPoint
 from advisor.engine import pricing, queueing, select
@@ -20,7 +20,7 @@ from advisor.engine.explain import why_no_point
 from advisor.engine.factors import Factors
 from advisor.engine.grid import BATCHES, Grid
 from advisor.engine.types import FloatArray
-from advisor.engine.points import operating_point
+from advisor.engine.points import operating_points
 from advisor.errors import InfeasibleError, UsageError
 
 COMMAND_LINE = "command line"
@@ -64,21 +64,21 @@ def estimate(
     if (gpus is not None and gpus < 1) or (concurrency is not None and concurrency < 1):
         raise UsageError("--gpus and --concurrency must be at least 1")
     fac = fac or factors(catalog)
-    slo = dict(min_tok_s_per_user=min_tok_s_per_user, max_ttft_s=max_ttft_s, max_ttft_p99_s=max_ttft_p99_s)
-    kw = dict(isl=isl, osl=osl, precision=precision, spec_decode=spec_decode, accept=accept,
+    slo: dict[str, Any] = dict(min_tok_s_per_user=min_tok_s_per_user, max_ttft_s=max_ttft_s, max_ttft_p99_s=max_ttft_p99_s)
+    kw: dict[str, Any] = dict(isl=isl, osl=osl, precision=precision, spec_decode=spec_decode, accept=accept,
               days_since_release=days_since_release, serving=_serving(serving))
-    price = dict(price_tier=price_tier, usd_per_gpu_hour=usd_per_gpu_hour, utilisation=utilisation,
-                 usd_per_kwh=usd_per_kwh, pue=pue)
+    price: dict[str, Any] = dict(price_tier=price_tier, usd_per_gpu_hour=usd_per_gpu_hour, utilisation=utilisation,
+                                 usd_per_kwh=usd_per_kwh, pue=pue)
     if concurrency is not None:
         return _at_concurrency(catalog, sysobj, m, fac, int(concurrency), gpus, kw, slo, price)
     layouts, ep = (np.array([float(gpus)]), np.zeros(1)) if gpus is not None else (None, None)
-    grid, days = grid_for(catalog, [sysobj], m, fac, layouts=layouts, ep=ep, **kw)  # type: ignore[arg-type]
-    idx, ok = select.best_per_system(grid, select.slo_mask(grid, **slo))  # type: ignore[arg-type]
+    grid, days = grid_for(catalog, [sysobj], m, fac, layouts=layouts, ep=ep, **kw)
+    idx, ok = select.best_per_system(grid, select.slo_mask(grid, **slo))
     if not ok[0]:
-        _, reason = why_no_point(catalog, grid, 0, sysobj, m, isl=isl, osl=osl, precision=precision, **slo)  # type: ignore[arg-type]
+        _, reason = why_no_point(catalog, grid, 0, sysobj, m, isl=isl, osl=osl, precision=precision, **slo)
         raise InfeasibleError(f"{sysobj.name}: {reason}")
     point, assumptions = _price_point(catalog, sysobj, m, select.cell(grid, 0, int(idx[0])), isl, osl, grid, days,
-                                      **price)  # type: ignore[arg-type]
+                                      **price)
     return {"point": point, "assumptions": assumptions}
 
 
@@ -205,9 +205,21 @@ def _raise_infeasible(catalog: Catalog, grid: Grid, rows: queueing.Rows, sysobj:
 
 
 def _price_point(catalog: Catalog, sysobj: System, m: LLM, c: select.Cell, isl: int, osl: int, grid: Grid, days: float,
-                 *, price_tier: str | None = None, usd_per_gpu_hour: float | None = None, utilisation: float | None = None,
-                 usd_per_kwh: float | None = None, pue: float | None = None, exact: bool = False,
-                 prices: dict[tuple[str, str], PricePoint | None] | None = None) -> tuple[OperatingPoint, list[Assumption]]:
+                 *, exact: bool = False, **price: Any) -> tuple[OperatingPoint, list[Assumption]]:
+    """One cell as a priced OperatingPoint (`exact`: a benchmark measured at this very setup replaces it)."""
+    acc = catalog.accelerator(sysobj.accelerator)
+    measured = _measured_match(catalog, acc.id, m.id, c, isl, osl) if exact else None
+    points, assumptions = _price_points(catalog, sysobj, m, select.Columns.of([c]), isl, osl, grid, days,
+                                        measured=measured, **price)
+    return points[0], assumptions
+
+
+def _price_points(catalog: Catalog, sysobj: System, m: LLM, cells: select.Columns, isl: int, osl: int, grid: Grid,
+                  days: float, *, price_tier: str | None = None, usd_per_gpu_hour: float | None = None,
+                  utilisation: float | None = None, usd_per_kwh: float | None = None, pue: float | None = None,
+                  measured: BenchmarkPoint | None = None) -> tuple[list[OperatingPoint], list[Assumption]]:
+    """Cells of one system as priced OperatingPoints (engine.points.operating_points: one array pass), and the
+    assumptions they rest on."""
     fin = finance(catalog, {"price_tier": price_tier, "utilisation": utilisation, "usd_per_kwh": usd_per_kwh})
     used_pue, cooling = pricing.pue_for(sysobj, "both", fin)
     if pue is not None:
@@ -222,22 +234,15 @@ def _price_point(catalog: Catalog, sysobj: System, m: LLM, c: select.Cell, isl: 
         price: float | None = usd_per_gpu_hour
         assumptions.append(Assumption(name="usd_per_gpu_hour", value=price, unit="USD/GPU-hour", source=COMMAND_LINE))
     else:
-        key = (sysobj.id, fin.price_tier)
-        if prices is not None and key in prices:
-            pp = prices[key]
-        else:
-            pp = pricing.any_hourly_price(catalog, sysobj, fin.price_tier)
-            if prices is not None:
-                prices[key] = pp
+        pp = pricing.any_hourly_price(catalog, sysobj, fin.price_tier)
         price = pp.usd if pp else None
         assumptions.append(Assumption(name="usd_per_gpu_hour", value=price, unit="USD/GPU-hour",
                                       source=f"catalog price {pp.id} ({pp.tier}, {pp.as_of})" if pp else "no price in catalog"))
     acc = catalog.accelerator(sysobj.accelerator)
-    point = operating_point(sysobj, acc, m, c, isl=isl, osl=osl, factors=grid.factors, days=days,
-                            usd_per_gpu_hour=price, utilisation=fin.utilisation,
-                            all_in_watts_per_gpu=pricing.it_watts_per_gpu(sysobj) * used_pue,
-                            measured=_measured_match(catalog, acc.id, m.id, c, isl, osl) if exact else None)
-    return point, assumptions
+    points = operating_points(sysobj, acc, m, cells, isl=isl, osl=osl, factors=grid.factors, days=days,
+                              usd_per_gpu_hour=price, utilisation=fin.utilisation,
+                              all_in_watts_per_gpu=pricing.it_watts_per_gpu(sysobj) * used_pue, measured=measured)
+    return points, assumptions
 
 
 def _measured_match(catalog: Catalog, acc_id: str, model_id: str, c: select.Cell, isl: int, osl: int) -> BenchmarkPoint | None:
@@ -266,14 +271,13 @@ def frontier(
                           serving=_serving(serving))
     fronts: dict[str, list[OperatingPoint]] = {}
     assumptions: list[Assumption] = []
-    prices: dict[tuple[str, str], PricePoint | None] = {}
     for i, s in enumerate(sys_objs):
-        pts = []
-        for flat in select.front(grid, i):
-            p, assumptions = _price_point(catalog, s, m, select.cell(grid, i, flat), isl, osl, grid, days,
-                                          price_tier=price_tier, usd_per_gpu_hour=usd_per_gpu_hour,
-                                          utilisation=utilisation, prices=prices)
-            pts.append(p)
+        flats = select.front(grid, i)
+        if not flats:
+            fronts[s.id] = []
+            continue
+        pts, assumptions = _price_points(catalog, s, m, select.columns(grid, i, flats), isl, osl, grid, days,
+                                         price_tier=price_tier, usd_per_gpu_hour=usd_per_gpu_hour, utilisation=utilisation)
         fronts[s.id] = pts
     return {"model": m.id, "isl": isl, "osl": osl, "fronts": fronts, "assumptions": assumptions,
             "grid_points": grid.size}

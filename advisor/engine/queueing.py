@@ -45,13 +45,18 @@ P50, P99 = 0.5, 0.99
 
 def prefill_wait(t_prefill: FloatArray, t_life: FloatArray, batch: FloatArray, q: float) -> FloatArray:
     """Quantile q of the wait for prefill (M/M/1, one request prefilled at a time)."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        lam = batch / t_life
-        mu = 1.0 / t_prefill
-        rho = lam / mu
-        wait = np.log(np.maximum(rho / (1.0 - q), 1.0)) / np.maximum(mu - lam, 1e-12)
-        out: FloatArray = np.where(rho < 1.0, wait, np.inf)
-    return out
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # in place where it can: whole grids
+        lam = np.divide(batch, t_life)
+        mu = 1.0 / np.asarray(t_prefill, dtype=float)
+        rho = np.asarray(lam / mu, dtype=float)
+        wait: FloatArray = np.asarray(rho / (1.0 - q), dtype=float)
+        np.maximum(wait, 1.0, out=wait)
+        np.log(wait, out=wait)  # ln(rho / (1 - q)), 0 where rho <= 1 - q
+        den = np.asarray(np.subtract(mu, lam), dtype=float)
+        np.maximum(den, 1e-12, out=den)
+        np.divide(wait, den, out=wait)
+        wait[~(rho < 1.0)] = np.inf  # an unstable queue (and NaN) waits forever
+    return wait
 
 
 def slot_wait(queued: FloatArray, running: FloatArray, t_life: FloatArray) -> FloatArray:

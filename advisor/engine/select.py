@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 
@@ -127,20 +128,92 @@ class Cell:
 
 def cell(grid: Grid, s: int, flat: int) -> Cell:
     """Everything about one cell of system s, as plain Python values."""
-    g, p, m, b = np.unravel_index(flat, grid.shape[1:])
-    at = (s, g, p, m, b)
+    return columns(grid, s, [flat]).cells()[0]
+
+
+def cells(grid: Grid, s: int, flats: Sequence[int] | np.ndarray) -> list[Cell]:
+    """Cells `flats` (flat indices within system s) of the grid."""
+    return columns(grid, s, flats).cells()
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Cells of one system as arrays, one entry a cell (what Cell holds, gathered in one pass per metric)."""
+
+    tok_s_per_user: np.ndarray
+    output_tok_s_per_gpu: np.ndarray
+    total_tok_s_per_gpu: np.ndarray
+    ttft_s: np.ndarray
+    ttft_p99_s: np.ndarray
+    mem_used_gb: np.ndarray
+    t_step_s: np.ndarray
+    fits: np.ndarray
+    compute_bound: np.ndarray
+    gpus_per_replica: np.ndarray
+    batch: np.ndarray
+    precision: list[str]
+    mtp: np.ndarray
+    public_checkpoint: np.ndarray
+    ep: np.ndarray
+    disaggregated: np.ndarray
+    prefill_gpus_per_replica: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.precision)
+
+    @classmethod
+    def of(cls, cells: Sequence[Cell]) -> Columns:
+        """Columns of Cell objects (the inverse of cells())."""
+        def col(name: str, dtype: type = float) -> np.ndarray:
+            return np.array([getattr(c, name) for c in cells], dtype=dtype)
+
+        return cls(
+            tok_s_per_user=col("tok_s_per_user"), output_tok_s_per_gpu=col("output_tok_s_per_gpu"),
+            total_tok_s_per_gpu=col("total_tok_s_per_gpu"), ttft_s=col("ttft_s"), ttft_p99_s=col("ttft_p99_s"),
+            mem_used_gb=col("mem_used_gb"), t_step_s=col("t_step_s"), fits=col("fits", bool),
+            compute_bound=np.array([c.bound == "compute" for c in cells]), gpus_per_replica=col("gpus_per_replica"),
+            batch=col("batch"), precision=[c.precision for c in cells],
+            mtp=np.array([c.spec_decode == "mtp" for c in cells]), public_checkpoint=col("public_checkpoint", bool),
+            ep=np.array([c.layout == "ep" for c in cells]), disaggregated=np.array([c.serving == "disagg" for c in cells]),
+            prefill_gpus_per_replica=col("prefill_gpus_per_replica"),
+        )
+
+    def cells(self) -> list[Cell]:
+        cols = {f: (v.tolist() if isinstance(v, np.ndarray) else v) for f, v in self.__dict__.items()}
+        return [
+            Cell(tok_s_per_user=cols["tok_s_per_user"][k], output_tok_s_per_gpu=cols["output_tok_s_per_gpu"][k],
+                 total_tok_s_per_gpu=cols["total_tok_s_per_gpu"][k], ttft_s=cols["ttft_s"][k],
+                 mem_used_gb=cols["mem_used_gb"][k], t_step_s=cols["t_step_s"][k], fits=bool(cols["fits"][k]),
+                 bound="compute" if cols["compute_bound"][k] else "memory",
+                 gpus_per_replica=int(cols["gpus_per_replica"][k]), batch=int(cols["batch"][k]),
+                 precision=cols["precision"][k], spec_decode="mtp" if cols["mtp"][k] else "none",
+                 public_checkpoint=bool(cols["public_checkpoint"][k]), layout="ep" if cols["ep"][k] else "tp",
+                 serving="disagg" if cols["disaggregated"][k] else "agg", ttft_p99_s=float(cols["ttft_p99_s"][k]),
+                 prefill_gpus_per_replica=float(cols["prefill_gpus_per_replica"][k]))
+            for k in range(len(self))
+        ]
+
+
+def columns(grid: Grid, s: int, flats: Sequence[int] | np.ndarray) -> Columns:
+    """Cells `flats` (flat indices within system s) of the grid as Columns."""
+    g, p, m, b = np.unravel_index(np.asarray(flats, dtype=np.intp), grid.shape[1:])
+    at = (np.full_like(g, s), g, p, m, b)
     met = grid.metrics
-    return Cell(
-        tok_s_per_user=float(met["tok_s_per_user"][at]), output_tok_s_per_gpu=float(met["output_tok_s_per_gpu"][at]),
-        total_tok_s_per_gpu=float(met["total_tok_s_per_gpu"][at]), ttft_s=float(met["ttft_s"][at]),
-        mem_used_gb=float(met["mem_used_gb"][at]), t_step_s=float(met["t_step_s"][at]), fits=bool(met["fits"][at]),
-        bound="compute" if bool(met["compute_bound"][at]) else "memory",
-        gpus_per_replica=int(grid.layouts[g]), batch=int(grid.batches[b]), precision=PRECISION_ORDER[p],
-        spec_decode="mtp" if SPEC[m] > 0 else "none", public_checkpoint=bool(grid.public_checkpoint[p]),
-        layout="ep" if grid.layout_kinds and grid.layout_kinds[g] == "ep" else "tp",
-        serving="disagg" if "disaggregated" in met and bool(met["disaggregated"][at]) else "agg",
-        ttft_p99_s=float(met["ttft_p99_s"][at]) if "ttft_p99_s" in met else float(met["ttft_s"][at]),
-        prefill_gpus_per_replica=float(met["prefill_gpus_per_replica"][at]) if "prefill_gpus_per_replica" in met else 0.0,
+
+    def col(key: str, fallback: str | None = None, dtype: type = float) -> np.ndarray:
+        if key not in met:
+            return col(fallback) if fallback is not None else np.zeros(len(g), dtype=dtype)
+        return np.asarray(np.broadcast_to(met[key], grid.shape)[at], dtype=dtype)
+
+    kinds = grid.layout_kinds
+    return Columns(
+        tok_s_per_user=col("tok_s_per_user"), output_tok_s_per_gpu=col("output_tok_s_per_gpu"),
+        total_tok_s_per_gpu=col("total_tok_s_per_gpu"), ttft_s=col("ttft_s"), ttft_p99_s=col("ttft_p99_s", "ttft_s"),
+        mem_used_gb=col("mem_used_gb"), t_step_s=col("t_step_s"), fits=col("fits", dtype=bool),
+        compute_bound=col("compute_bound", dtype=bool), gpus_per_replica=grid.layouts[g], batch=grid.batches[b],
+        precision=[PRECISION_ORDER[k] for k in p.tolist()], mtp=SPEC[m] > 0, public_checkpoint=grid.public_checkpoint[p],
+        ep=np.array([bool(kinds) and kinds[k] == "ep" for k in g.tolist()], dtype=bool),
+        disaggregated=col("disaggregated", dtype=bool), prefill_gpus_per_replica=col("prefill_gpus_per_replica"),
     )
 
 
