@@ -48,7 +48,7 @@ def replicas_for(users: float, batch: int) -> int:
 class Cell:
     """A class's best operating point on one system: one replica of `gpus_per_replica` GPUs."""
 
-    batch: int
+    batch: float  # sequences a replica of gpus_per_replica GPUs carries (disaggregated: net of its prefill pool share)
     gpus_per_replica: int
     tok_s_per_user: float
     total_tok_s_per_gpu: float

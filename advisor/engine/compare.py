@@ -49,7 +49,11 @@ def _cell_for(fc: FleetContext, tc: TrafficClass, i: int) -> tuple[Cell, select.
     if key not in fc.points:
         c = select.cell(cr.grid, i, int(cr.best[i]))
         users = class_users(fc.ctx.workload, tc, c)
-        fc.points[key] = (Cell(c.batch, c.gpus_per_replica, c.tok_s_per_user, c.total_tok_s_per_gpu,
+        # disaggregated: each G-GPU decode replica also needs its share of the prefill pool, so a fleet's G GPUs
+        # carry batch x G / (G + prefill) sequences (what the per-GPU figures count)
+        batch = c.batch * c.gpus_per_replica / (c.gpus_per_replica + c.prefill_gpus_per_replica) \
+            if c.serving == "disagg" else float(c.batch)
+        fc.points[key] = (Cell(batch, c.gpus_per_replica, c.tok_s_per_user, c.total_tok_s_per_gpu,
                                c.output_tok_s_per_gpu, users), c)
     return fc.points[key]
 

@@ -152,3 +152,22 @@ def test_a_sweep_over_users_prices_what_recommend_prices_at_each_value(catalog, 
             assert gpus[sc, j] == o.gpus
             checked += 1
     assert checked >= 6
+
+
+def test_a_disaggregated_fleet_counts_its_prefill_pool_in_capacity(catalog, fac):
+    """compare: a fleet's GPUs carry the decode replicas and their prefill pool, so capacity is GPUs x the cell's
+    tok/s/GPU (which counts both pools), not decode replicas x batch."""
+    wl = {"classes": [{"name": "chat", "model": "deepseek_v3", "isl": 8192, "osl": 1024, "min_tok_s_per_user": 40,
+                       "serving": "disagg"}], "demand": {"concurrent_users": 3000},
+          "procurement": {"days_since_release": 400}}
+    r = api.compare_fleets(catalog, {"workload": wl, "fleets": [
+        {"name": "b200", "members": [{"system": "nvidia_hgx_b200", "count": 20}]}]}, fac=fac)
+    row = r.fleets[0].classes[0]
+    p = api.estimate(catalog, system="nvidia_hgx_b200", model="deepseek_v3", isl=8192, osl=1024, min_tok_s_per_user=40,
+                     serving="disagg", days_since_release=400, fac=fac)["point"]
+    assert p.serving == "disagg" and p.prefill_gpus_per_replica > 0
+    assert row.tok_s_per_user == pytest.approx(p.tok_s_per_user)
+    assert row.gpus == 160
+    assert row.capacity_total_tok_s == pytest.approx(160 * p.total_tok_s_per_gpu, rel=1e-9)
+    decode_only = 160 // p.gpus_per_replica * p.batch
+    assert row.capacity_users < decode_only  # the pool's GPUs serve no decode
