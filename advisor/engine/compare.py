@@ -16,7 +16,7 @@ from advisor.domain.fleet import Fleet, FleetsFile
 from advisor.domain.results_fleet import FleetClassRow, FleetComparison, FleetRow
 from advisor.domain.workload import TrafficClass
 from advisor.engine import pricing, select
-from advisor.engine.allocation import Cell, allocate, class_users, racks_for
+from advisor.engine.allocation import Cell, allocate, class_users, racks_for, carried_batch
 from advisor.engine.constraints import OWNED, Reason, mode_reason, over_site_power
 from advisor.engine.context import ClassResult, Context, class_results
 from advisor.engine.explain import class_exclusion
@@ -49,10 +49,8 @@ def _cell_for(fc: FleetContext, tc: TrafficClass, i: int) -> tuple[Cell, select.
     if key not in fc.points:
         c = select.cell(cr.grid, i, int(cr.best[i]))
         users = class_users(fc.ctx.workload, tc, c)
-        # disaggregated: each G-GPU decode replica also needs its share of the prefill pool, so a fleet's G GPUs
-        # carry batch x G / (G + prefill) sequences (what the per-GPU figures count)
-        batch = c.batch * c.gpus_per_replica / (c.gpus_per_replica + c.prefill_gpus_per_replica) \
-            if c.serving == "disagg" else float(c.batch)
+        # disaggregated: each G-GPU decode replica also needs its share of the prefill pool from the fleet
+        batch = carried_batch(c.batch, c.gpus_per_replica, c.prefill_gpus_per_replica if c.serving == "disagg" else 0.0)
         fc.points[key] = (Cell(batch, c.gpus_per_replica, c.tok_s_per_user, c.total_tok_s_per_gpu,
                                c.output_tok_s_per_gpu, users), c)
     return fc.points[key]

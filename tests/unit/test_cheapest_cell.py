@@ -171,3 +171,27 @@ def test_a_disaggregated_fleet_counts_its_prefill_pool_in_capacity(catalog, fac)
     assert row.capacity_total_tok_s == pytest.approx(160 * p.total_tok_s_per_gpu, rel=1e-9)
     decode_only = 160 // p.gpus_per_replica * p.batch
     assert row.capacity_users < decode_only  # the pool's GPUs serve no decode
+
+
+def test_fleet_sweep_and_compare_agree_on_a_disaggregated_fleet(catalog, fac):
+    """Between the decode replicas' batch and the capacity net of the prefill pool, demand is not met: compare and
+    the fleets sweep (sweep_options.fleet_options) say so alike, and price a fleet that meets it alike."""
+    cls = {"name": "chat", "model": "deepseek_v3", "isl": 8192, "osl": 1024, "min_tok_s_per_user": 40,
+           "serving": "disagg"}
+    fleets = [{"name": "b200", "members": [{"system": "nvidia_hgx_b200", "count": 20}]}]
+    probe = api.compare_fleets(catalog, {"workload": {"classes": [cls], "demand": {"concurrent_users": 100},
+                                                      "procurement": {"days_since_release": 400}}, "fleets": fleets},
+                               fac=fac).fleets[0].classes[0]
+    p = api.estimate(catalog, system="nvidia_hgx_b200", model="deepseek_v3", isl=8192, osl=1024, min_tok_s_per_user=40,
+                     serving="disagg", days_since_release=400, fac=fac)["point"]
+    decode_only = 160 // p.gpus_per_replica * p.batch
+    between = int((probe.capacity_users + decode_only) / 2)
+    for users, met in ((between, False), (int(probe.capacity_users * 0.9), True)):
+        wl = {"classes": [cls], "demand": {"concurrent_users": users}, "procurement": {"days_since_release": 400}}
+        cmp = api.compare_fleets(catalog, {"workload": wl, "fleets": fleets}, fac=fac).fleets[0]
+        res = api.sweep(catalog, {"fleets": {"workload": wl, "fleets": fleets},
+                                  "axes": [{"name": "usd_per_kwh", "values": [0.12]}]}, fac=fac)
+        assert cmp.classes[0].demand_met is met
+        assert bool(res.rows["feasible"][0]) is met
+        if met:
+            assert res.rows["usd_per_mtok"][0] == pytest.approx(cmp.usd_per_mtok, rel=1e-6)
