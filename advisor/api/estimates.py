@@ -96,23 +96,35 @@ FINE_BATCHES = 4096
 MAX_BATCH = 1_048_576.0
 
 
-def _pick_row(rows: queueing.Rows, min_tok_s_per_user: float, max_ttft_s: float | None,
-              max_ttft_p99_s: float | None, *, fewest_queued: bool = False) -> tuple[int, ...] | None:
-    """The (layout, precision, MTP) row for the concurrency, among those meeting the SLOs: one running every
-    request where any does, then the most total tok/s/GPU, then tok/s/user. `fewest_queued` (choosing the layout):
-    fewest queued requests first, so a replica too small for the concurrency is not chosen for its throughput."""
+def _slo_ok(rows: queueing.Rows, min_tok_s_per_user: float, max_ttft_s: float | None,
+            max_ttft_p99_s: float | None) -> np.ndarray:
+    """Rows that run at the concurrency and meet the SLOs (TTFT with the wait for a slot)."""
     ok = rows.runs & (rows.tok_s_per_user >= min_tok_s_per_user)
     if max_ttft_s is not None:
         ok &= rows.ttft_p50_s <= max_ttft_s
     if max_ttft_p99_s is not None:
         ok &= rows.ttft_p99_s <= max_ttft_p99_s
+    return np.asarray(ok)
+
+
+def _pick_row(rows: queueing.Rows, min_tok_s_per_user: float, max_ttft_s: float | None,
+              max_ttft_p99_s: float | None, *, fewest_queued: bool = False) -> tuple[int, ...] | None:
+    """The (layout, precision, MTP) row for the concurrency, among those meeting the SLOs: one running every
+    request where any does, then the most total tok/s/GPU, then tok/s/user. `fewest_queued` (no --gpus: the
+    layout is chosen too): fewest queued requests first, so a replica too small is not chosen for its throughput."""
+    ok = _slo_ok(rows, min_tok_s_per_user, max_ttft_s, max_ttft_p99_s)
     if not ok.any():
         return None
     flat = np.flatnonzero(ok.ravel())
-    queued = rows.queued_requests.ravel()[flat]
-    order = np.lexsort((-rows.tok_s_per_user.ravel()[flat], -rows.total_tok_s_per_gpu.ravel()[flat],
-                        queued if fewest_queued else queued > 0))
+    order = np.lexsort(_order_keys(rows, flat, fewest_queued))
     return tuple(int(x) for x in np.unravel_index(int(flat[order[0]]), ok.shape))
+
+
+def _order_keys(rows: queueing.Rows, flat: np.ndarray, fewest_queued: bool) -> tuple[np.ndarray, ...]:
+    """np.lexsort keys (last = primary) of rows `flat`: queue, then total tok/s/GPU, then tok/s/user."""
+    queued = rows.queued_requests.ravel()[flat]
+    return (-rows.tok_s_per_user.ravel()[flat], -rows.total_tok_s_per_gpu.ravel()[flat],
+            queued if fewest_queued else (queued > 0).astype(float))
 
 
 def _slo_words(rows: queueing.Rows, concurrency: int, cap: float, min_tok_s_per_user: float,
@@ -134,22 +146,44 @@ def _slo_words(rows: queueing.Rows, concurrency: int, cap: float, min_tok_s_per_
 def _at_concurrency(catalog: Catalog, sysobj: System, m: LLM, fac: Factors, concurrency: int, gpus: int | None,
                     kw: dict[str, Any], slo: dict[str, Any], price: dict[str, Any]) -> dict[str, Any]:
     """estimate at `concurrency` requests per replica (queueing.rows_at_concurrency)."""
+    fewest = gpus is None
     if gpus is not None:
-        layout, ep = float(gpus), 0.0
-    else:  # choose the layout on the grid's batch ladder plus the concurrency itself, then refine on it
-        coarse = np.unique(np.concatenate([BATCHES[BATCHES < concurrency], [float(concurrency)]]))
+        candidates = [(float(gpus), 0.0)]
+    else:  # layouts from the grid's batch ladder plus the concurrency itself, then each refined to the sequence
+        beyond = np.round(np.geomspace(BATCHES[-1], concurrency, 32)) if concurrency > BATCHES[-1] else np.zeros(0)
+        coarse = np.unique(np.concatenate([BATCHES[BATCHES < concurrency], beyond, [float(concurrency)]]))
         grid, _ = grid_for(catalog, [sysobj], m, fac, batches=coarse, **kw)
         rows = queueing.rows_at_concurrency(grid, grid.valid, 0, concurrency)
-        row = _pick_row(rows, **slo, fewest_queued=True) if rows.runs.any() else None
-        if row is None:
+        ok = _slo_ok(rows, **slo)
+        if not ok.any():
             _raise_infeasible(catalog, grid, rows, sysobj, m, concurrency, kw, slo, fac)
-        layout, ep = float(grid.layouts[row[0]]), 1.0 if grid.layout_kinds[row[0]] == "ep" else 0.0
+        if (rows.queued_requests[ok] == 0).any():  # exact on this axis (the concurrency is on it): the best of them
+            keep = ok & (rows.queued_requests == 0)
+            flat = np.flatnonzero(keep.ravel())
+            best = int(flat[np.lexsort(_order_keys(rows, flat, True))[0]])
+            layouts = {int(np.unravel_index(best, keep.shape)[0])}
+        else:  # every layout queues: each whose capacity is within a rung of the largest, refined below
+            top = float(rows.running_batch[ok].max())
+            lower = coarse[coarse < top]
+            keep = ok & (rows.running_batch >= (lower[-1] if lower.size else top))
+            layouts = {int(g) for g in np.nonzero(keep)[0]}
+        candidates = [(float(grid.layouts[g]), 1.0 if grid.layout_kinds[g] == "ep" else 0.0) for g in sorted(layouts)]
     axis = concurrency_batches(concurrency)
-    grid, days = grid_for(catalog, [sysobj], m, fac, layouts=np.array([layout]), ep=np.array([ep]), batches=axis, **kw)
-    rows = queueing.rows_at_concurrency(grid, grid.valid, 0, concurrency)
-    row = _pick_row(rows, **slo) if rows.runs.any() else None
-    if row is None:
+    chosen: tuple[tuple[float, ...], Grid, float, queueing.Rows, tuple[int, ...], tuple[float, float]] | None = None
+    for layout, ep in candidates:
+        grid, days = grid_for(catalog, [sysobj], m, fac, layouts=np.array([layout]), ep=np.array([ep]), batches=axis,
+                              **kw)
+        rows = queueing.rows_at_concurrency(grid, grid.valid, 0, concurrency)
+        row = _pick_row(rows, **slo, fewest_queued=fewest) if rows.runs.any() else None
+        if row is None:
+            continue
+        q = float(rows.queued_requests[row])
+        key = (q if fewest else float(q > 0), -float(rows.total_tok_s_per_gpu[row]), -float(rows.tok_s_per_user[row]))
+        if chosen is None or key < chosen[0]:
+            chosen = (key, grid, days, rows, row, (layout, ep))
+    if chosen is None:
         _raise_infeasible(catalog, grid, rows, sysobj, m, concurrency, kw, slo, fac)
+    _, grid, days, rows, row, (layout, ep) = chosen
     cap = _exact_capacity(catalog, sysobj, m, fac, grid, row, float(rows.kv_batch_cap[row]), kw)
     if cap < concurrency and cap not in grid.batches:  # beyond FINE_BATCHES: put the capacity itself on the axis
         grid, days = grid_for(catalog, [sysobj], m, fac, layouts=np.array([layout]), ep=np.array([ep]),

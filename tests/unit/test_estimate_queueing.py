@@ -147,3 +147,16 @@ def test_cli_without_concurrency_has_no_queue_but_a_p99(capsys):
     assert main([*ARGS[:-2], "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert "queued_requests" not in d and d["ttft_p99_s"] >= d["ttft_s"]
+
+
+def test_beyond_every_capacity_it_chooses_the_layout_that_queues_fewest(catalog, fac):
+    kw = dict(system="nvidia_hgx_b200", model="deepseek_v3", isl=8192, osl=1024, fac=fac)
+    chosen = api.estimate(catalog, **kw, concurrency=100_000)
+    q = chosen["concurrency"]
+    assert q["saturated"] and q["running_batch"] == q["kv_capacity_sequences_per_replica"]
+    for g in (1, 2, 4, 8, 16):
+        try:
+            other = api.estimate(catalog, **kw, gpus=g, concurrency=100_000)["concurrency"]
+        except InfeasibleError:
+            continue
+        assert other["queued_requests"] >= q["queued_requests"], g
