@@ -163,7 +163,7 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> FleetRow:
             utilisation=(demand_users / cap_users) if cap_users else None, capacity_total_tok_s=cap_tps,
             capacity_output_tok_s=cap_out, demand_total_tok_s=demand_tps, gpus=sum(g_by.values()), gpus_by_system=g_by,
             tok_s_per_user=main.tok_s_per_user if main else None, slo_tok_s_per_user=tc.min_tok_s_per_user,
-            slo_max_ttft_s=tc.max_ttft_s, reason=reason,
+            slo_max_ttft_s=tc.max_ttft_s, slo_max_ttft_p99_s=tc.max_ttft_p99_s, reason=reason,
         ), served_tps))
     total = sum(a["total"] for a in annual.values())
     idle_cost = total - sum(class_cost.values())
