@@ -46,7 +46,8 @@ def class_results(ctx: Context, grids: dict[str, tuple[Grid, float]], *, by_cost
     """class name -> its best cells; `grids`: class name -> (grid over the systems, days since release).
 
     by_cost: the cell with the lowest $/Mtok of the class sized at its demand (select.cheapest_per_system; what
-    recommend ranks by); else the highest tok/s/GPU (a given fleet, or a budget that sizes the fleet itself).
+    recommend ranks by); else, and in budget mode, the cell carrying the most of the class's demand per GPU
+    (select.most_demand_per_system: a given fleet's GPUs, or those a budget buys).
     """
     out = {}
     wl = ctx.workload
@@ -56,7 +57,7 @@ def class_results(ctx: Context, grids: dict[str, tuple[Grid, float]], *, by_cost
         if by_cost and wl.objective.maximise == "score":
             best, ok = select.cheapest_for_class(grid, mask, wl, tc, accelerators_per_system(ctx, grid))
         else:
-            best, ok = select.best_per_system(grid, mask)
+            best, ok = select.most_demand_per_system(grid, mask, select.class_users_grid(grid, wl, tc))
         out[tc.name] = ClassResult(tc, grid, best, ok, days)
     return out
 

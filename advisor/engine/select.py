@@ -83,16 +83,41 @@ def cheapest_per_system(grid: Grid, mask: np.ndarray, users: np.ndarray | float,
     return idx, np.isfinite(lowest[:, 0])
 
 
+def most_demand_per_system(grid: Grid, mask: np.ndarray, users: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """(flat index per system, whether any cell qualified): the cell carrying the largest share of the class's
+    demand per GPU, batch / (G + prefill pool) / users (users: the class's concurrent users, per cell when from
+    Little's law). For GPUs already fixed (a fleet) or bought within a budget: the most tok/s/GPU can be a cell
+    far above the tok/s/user floor that carries fewer users. Ties go to the higher total tok/s/GPU, then tok/s/user."""
+    S = grid.shape[0]
+    B = grid.batches.reshape(1, 1, 1, 1, -1)
+    G = grid.layouts.reshape(1, -1, 1, 1, 1)
+    pf = np.asarray(grid.metrics["prefill_gpus_per_replica"]) if "prefill_gpus_per_replica" in grid.metrics else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        carried = np.broadcast_to(B / (G + pf) / np.asarray(users, dtype=float), grid.shape)
+    key = np.where(mask & np.isfinite(carried), carried, -np.inf).reshape(S, -1)
+    thr = np.broadcast_to(grid.metrics["total_tok_s_per_gpu"], grid.shape).reshape(S, -1)
+    usr = np.broadcast_to(grid.metrics["tok_s_per_user"], grid.shape).reshape(S, -1)
+    top = key.max(axis=1, keepdims=True)
+    tied = np.isfinite(key) & (key >= top * (1 - 1e-12))
+    idx = np.where(tied, thr + 1e-9 * usr, -np.inf).argmax(axis=1)
+    return idx, np.isfinite(top[:, 0])
+
+
+def class_users_grid(grid: Grid, wl: Workload, tc: TrafficClass, concurrent_users: float | None = None) -> np.ndarray | float:
+    """The class's concurrent users: its share of `concurrent_users` (a sweep's value) or of the workload's, else
+    Little's law per cell from requests/s (allocation.class_users, over the grid)."""
+    total = concurrent_users if concurrent_users is not None else wl.demand.concurrent_users
+    if total is not None:
+        return total * tc.share
+    return np.asarray(pricing.littles_law_users(wl.demand.requests_per_s, tc.share, grid.metrics["ttft_s"], tc.osl,
+                                                grid.metrics["tok_s_per_user"]))
+
+
 def cheapest_for_class(grid: Grid, mask: np.ndarray, wl: Workload, tc: TrafficClass, accelerators_per_system: np.ndarray,
                        concurrent_users: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """cheapest_per_system at the class's demand: its share of `concurrent_users` (a sweep's value) or of the
     workload's, or Little's law per cell from requests/s; the workload's headroom target and spares."""
-    total = concurrent_users if concurrent_users is not None else wl.demand.concurrent_users
-    if total is not None:
-        users: np.ndarray | float = total * tc.share
-    else:
-        users = np.asarray(pricing.littles_law_users(wl.demand.requests_per_s, tc.share, grid.metrics["ttft_s"], tc.osl,
-                                                     grid.metrics["tok_s_per_user"]))
+    users = class_users_grid(grid, wl, tc, concurrent_users)
     pr = wl.procurement
     return cheapest_per_system(grid, mask, users, headroom=pr.headroom_target, spares=pr.spares_for(tc.name),
                                accelerators_per_system=accelerators_per_system)

@@ -113,11 +113,11 @@ def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | No
             g = grids[((key[0], key[1], key[2]), c)]
             floor = tc.min_tok_s_per_user if key[3] is None else key[3]
             mask = select.class_mask(g, tc, floor)
-            if by_cost and wl.objective.maximise == "score":  # the cell recommend would pick (engine.context.class_results)
-                users = key[4] if len(key) > 4 else None
+            users = key[4] if len(key) > 4 else None  # the cell recommend / compare would pick (context.class_results)
+            if by_cost and wl.objective.maximise == "score":
                 best, good = select.cheapest_for_class(g, mask, wl, tc, accelerators_per_system(ctx, g), users)
             else:
-                best, good = select.best_per_system(g, mask)
+                best, good = select.most_demand_per_system(g, mask, select.class_users_grid(g, wl, tc, users))
             gi, _, _, bi = np.unravel_index(best, g.shape[1:])
             ok[k, c] = good
             for i in np.flatnonzero(~good):

@@ -157,20 +157,58 @@ def test_a_sweep_over_users_prices_what_recommend_prices_at_each_value(catalog, 
 def test_a_disaggregated_fleet_counts_its_prefill_pool_in_capacity(catalog, fac):
     """compare: a fleet's GPUs carry the decode replicas and their prefill pool, so capacity is GPUs x the cell's
     tok/s/GPU (which counts both pools), not decode replicas x batch."""
+    from advisor.engine import select
+    from advisor.engine.build import grid_for
+
     wl = {"classes": [{"name": "chat", "model": "deepseek_v3", "isl": 8192, "osl": 1024, "min_tok_s_per_user": 40,
                        "serving": "disagg"}], "demand": {"concurrent_users": 3000},
           "procurement": {"days_since_release": 400}}
     r = api.compare_fleets(catalog, {"workload": wl, "fleets": [
         {"name": "b200", "members": [{"system": "nvidia_hgx_b200", "count": 20}]}]}, fac=fac)
     row = r.fleets[0].classes[0]
-    p = api.estimate(catalog, system="nvidia_hgx_b200", model="deepseek_v3", isl=8192, osl=1024, min_tok_s_per_user=40,
-                     serving="disagg", days_since_release=400, fac=fac)["point"]
-    assert p.serving == "disagg" and p.prefill_gpus_per_replica > 0
-    assert row.tok_s_per_user == pytest.approx(p.tok_s_per_user)
+    g, _ = grid_for(catalog, [catalog.systems["nvidia_hgx_b200"]], catalog.model("deepseek_v3"), fac, isl=8192,
+                    osl=1024, serving="disagg", days_since_release=400)
+    idx, ok = select.most_demand_per_system(g, select.slo_mask(g, 40), 3000.0)
+    c = select.cell(g, 0, int(idx[0]))
+    assert ok[0] and c.serving == "disagg" and c.prefill_gpus_per_replica > 0
+    assert row.tok_s_per_user == pytest.approx(c.tok_s_per_user)
     assert row.gpus == 160
-    assert row.capacity_total_tok_s == pytest.approx(160 * p.total_tok_s_per_gpu, rel=1e-9)
-    decode_only = 160 // p.gpus_per_replica * p.batch
-    assert row.capacity_users < decode_only  # the pool's GPUs serve no decode
+    assert row.capacity_total_tok_s == pytest.approx(160 * c.total_tok_s_per_gpu, rel=1e-9)
+    G = c.gpus_per_replica
+    assert row.capacity_users == pytest.approx(160 // G * c.batch * G / (G + c.prefill_gpus_per_replica))
+    assert row.capacity_users < 160 // G * c.batch  # the pool's GPUs serve no decode
+
+
+def test_a_fleet_runs_the_cell_carrying_the_most_users(catalog, fac):
+    """A given fleet (and a budget) takes the cell carrying the most of the demand per GPU, not the most tok/s/GPU:
+    with serving auto a disaggregated cell far above the tok/s/user floor has more tok/s/GPU but carries fewer
+    users. The seed GB300 NVL72 fleet at day 0, >= 20 tok/s/user and 2,000 users meets the demand either way."""
+    from advisor.engine import select
+    from advisor.engine.build import grid_for
+
+    seed = api.load_fleets(ROOT / "examples" / "fleets" / "seed.toml").model_dump(mode="json")
+    caps = {}
+    for serving in ("agg", "auto"):
+        doc = {**seed, "workload": {**seed["workload"], "demand": {"concurrent_users": 2000},
+                                    "procurement": {**seed["workload"]["procurement"], "days_since_release": 0}}}
+        doc["workload"]["classes"] = [{**c, "serving": serving, "min_tok_s_per_user": 20} for c in doc["workload"]["classes"]]
+        row = next(f for f in api.compare_fleets(catalog, doc, fac=fac).fleets if f.name == "gb300_nvl72")
+        assert row.classes[0].demand_met, serving
+        caps[serving] = row.classes[0].capacity_users
+    assert caps["auto"] >= 2000 and caps["agg"] >= 2000
+    # the pick carries at least as many users per GPU as the most-tok/s/GPU cell, on every system
+    systems = [catalog.systems[s] for s in ("nvidia_gb300_nvl72_rack", "nvidia_hgx_b200", "amd_mi355x_8x")]
+    g, _ = grid_for(catalog, systems, catalog.model("deepseek_v3"), fac, isl=8192, osl=1024, serving="auto",
+                    days_since_release=0)
+    mask = select.slo_mask(g, 20)
+    most, ok = select.most_demand_per_system(g, mask, 2000.0)
+    fast, _ = select.best_per_system(g, mask)
+    pf = np.broadcast_to(g.metrics["prefill_gpus_per_replica"], g.shape)
+    carried = np.broadcast_to(g.batches.reshape(1, 1, 1, 1, -1) / (g.layouts.reshape(1, -1, 1, 1, 1) + pf), g.shape)
+    S = len(systems)
+    a = carried.reshape(S, -1)[np.arange(S), most]
+    b = carried.reshape(S, -1)[np.arange(S), fast]
+    assert (a[ok] >= b[ok] * (1 - 1e-12)).all() and (a[ok] > b[ok]).any()
 
 
 def test_fleet_sweep_and_compare_agree_on_a_disaggregated_fleet(catalog, fac):
