@@ -7,7 +7,7 @@
 3. The same cells computed by a plain Python loop calling simulate() with scalars, on a subset of
    systems, checked against the grid's values, and the speed ratio.
 4. Full-catalog fronts of one model right after import: first call, then the median of repeats,
-   with the grid/pricing split. Target: < 50 ms.
+   with the grid/pricing split. Target (issue 11): < 100 ms.
 """
 
 from __future__ import annotations
@@ -127,16 +127,23 @@ def main() -> int:
     print(f"   numpy grid / scalar loop: {grid.size / t_grid / scalar_rate:,.0f}x faster "
           f"(api.frontier incl. pricing: {n / t_front / scalar_rate:,.0f}x)")
 
-    # 4. fronts after import
-    t_grid_for, _ = timed(lambda: grid_for(catalog, systems, model, api.factors(catalog), isl=args.isl, osl=args.osl),
-                          args.repeat)
-    target = 50.0
+    # 4. fronts after import: the grid as api.frontier evaluates it (serving auto: both modes per cell), the fronts,
+    # and the pricing pass alone (select.columns + points.operating_points per system, as api.frontier runs it)
+    from advisor.api.estimates import _price_points
+
+    t_grid_for, front_grid = timed(lambda: grid_for(catalog, systems, model, api.factors(catalog), isl=args.isl,
+                                                    osl=args.osl, serving="auto"), args.repeat)
+    g_auto, g_days = front_grid
+    flats = [select.front(g_auto, i) for i in range(len(systems))]
+    t_price, _ = timed(lambda: [_price_points(catalog, s, model, select.columns(g_auto, i, flats[i]), args.isl, args.osl,
+                                              g_auto, g_days) for i, s in enumerate(systems) if flats[i]], args.repeat)
+    target = 100.0  # issue 11
     print(f"\n4. full-catalog fronts of {model.id} ({len(systems)} systems) after import")
     print(f"   first call {t_first * 1e3:.1f} ms, median of {args.repeat} {t_front * 1e3:.1f} ms "
           f"(target < {target:.0f} ms: {'met' if t_front * 1e3 < target else 'NOT met'})")
-    print(f"   of which grid (hardware arrays + factors + evaluate_grid) {t_grid_for * 1e3:.1f} ms, "
+    print(f"   of which grid (hardware arrays + factors + evaluate_grid, serving auto) {t_grid_for * 1e3:.1f} ms, "
           f"fronts {t_sel * 1e3:.1f} ms, pricing {len(first['fronts'])} systems' "
-          f"{n_front} front points as OperatingPoints {max(t_front - t_grid_for - t_sel, 0) * 1e3:.1f} ms")
+          f"{n_front} front points as OperatingPoints {t_price * 1e3:.1f} ms (measured alone)")
     return 0
 
 

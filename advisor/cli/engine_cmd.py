@@ -116,9 +116,14 @@ def register(subparsers) -> None:
     _add_workload_args(p)
     p.add_argument("--min-interactivity", type=_non_negative, default=0.0, metavar="TOK_S_PER_USER",
                    help="floor on output tokens per second per user")
-    p.add_argument("--max-ttft", type=_positive, metavar="S", help="ceiling on time to first token, seconds")
-    p.add_argument("--gpus", type=_positive_int, metavar="N", help="GPUs per replica (with --concurrency: replay one point)")
-    p.add_argument("--concurrency", type=_positive_int, metavar="N", help="concurrent sequences per replica (with --gpus)")
+    p.add_argument("--max-ttft", type=_positive, metavar="S", help="ceiling on the median time to first token, seconds")
+    p.add_argument("--max-ttft-p99", type=_positive, metavar="S",
+                   help="ceiling on the 99th-percentile time to first token (queueing included), seconds")
+    p.add_argument("--gpus", type=_positive_int, metavar="N", help="GPUs per replica (tensor parallel)")
+    p.add_argument("--concurrency", type=_positive_int, metavar="N",
+                   help="requests in flight per replica: the running batch is what the KV cache holds at ISL+OSL, the "
+                        "rest queue (reports running_batch, queued_requests, TTFT p50/p99); without --gpus, the layout "
+                        "that runs them all (else queues fewest) with the most tokens/s per GPU")
     _add_price_args(p)
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     add_wide_arg(p)
@@ -215,16 +220,18 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     try:
         result = api.estimate(
             catalog, system=system, min_tok_s_per_user=args.min_interactivity, max_ttft_s=args.max_ttft,
-            gpus=args.gpus, concurrency=args.concurrency, **_workload_kwargs(args, catalog),
+            max_ttft_p99_s=args.max_ttft_p99, gpus=args.gpus, concurrency=args.concurrency,
+            **_workload_kwargs(args, catalog),
         )
     except InfeasibleError as exc:
         if args.json:
             emit(report.infeasible_json(str(exc)))
         raise
+    queue = result.get("concurrency")
     if args.json:
-        emit(report.estimate_json(result["point"], result["assumptions"]))
+        emit(report.estimate_json(result["point"], result["assumptions"], queue))
     else:
-        emit(report.estimate_table(result["point"], result["assumptions"], wide=args.wide))
+        emit(report.estimate_table(result["point"], result["assumptions"], wide=args.wide, concurrency=queue))
     return ExitCode.OK
 
 

@@ -23,6 +23,9 @@ def register(sub) -> None:
     p.add_argument("--top", type=int, default=None, metavar="N", help="show only the best N options")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a workload field, e.g. --set datacenter.cooling=air (repeatable)")
+    p.add_argument("--serving", choices=("agg", "disagg", "auto"), default=None,
+                   help="serving mode of every class (default: each class's own `serving`, itself auto by default: "
+                        "aggregated or disaggregated prefill/decode, whichever serves more tokens/s per GPU)")
     p.add_argument("--keep-inefficient", action="store_true",
                    help="rank options needing over 10x the GPUs of the best one, or stuck at batch 1 per replica")
     p.add_argument("--schema", action="store_true", help="print the JSON Schema of the output and exit")
@@ -43,6 +46,12 @@ def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 1:
         raise UsageError("--top must be at least 1")
     workload = api.read_workload(args.workload, sets=args.sets)
+    if args.serving is not None:
+        import dataclasses
+
+        wl = workload.value
+        workload = dataclasses.replace(workload, value=wl.model_copy(update={
+            "classes": [c.model_copy(update={"serving": args.serving}) for c in wl.classes]}))
     catalog = load_catalog_from_args(args)
     rec = api.recommend(catalog, workload, top=args.top, keep_inefficient=args.keep_inefficient)
     from advisor.cli.messages import error, warn

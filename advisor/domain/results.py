@@ -46,7 +46,8 @@ class OperatingPoint(Result):
     output_tok_s_per_gpu: float
     total_tok_s_per_gpu: float
     tok_s_per_user: float
-    ttft_s: float
+    ttft_s: float = Field(description="Median time to first token, seconds (at a given concurrency: with the wait for a slot).")
+    ttft_p99_s: float | None = Field(default=None, description="99th-percentile time to first token, seconds (prefill queueing, and any wait for a slot, included).")
     mem_used_gb_per_gpu: float
     fits: bool
     bound: Literal["memory", "compute"]
@@ -96,6 +97,7 @@ class ClassPlan(Result):
     point: OperatingPoint
     slo_tok_s_per_user: float
     slo_max_ttft_s: float | None
+    slo_max_ttft_p99_s: float | None = None
     headroom_pct: float = Field(description="Capacity above the demand after rounding up to whole replicas, percent.")
     tokens_per_s_at_peak: float
     spare_replicas: int = Field(default=0, description="Replicas beyond demand and headroom (N+k redundancy), included in replicas.")

@@ -40,6 +40,7 @@ class FleetClassRow(Result):
     usd_per_mtok: float | None
     slo_tok_s_per_user: float
     slo_max_ttft_s: float | None
+    slo_max_ttft_p99_s: float | None = None
     reason: str = Field(default="", description="Why the demand is not met, when it is not.")
 
 

@@ -21,11 +21,14 @@ class TrafficClass(Strict):
     osl: int = Field(ge=1, le=1_048_576, description="Output tokens per request.")
     share: Fraction01 = Field(default=1.0, description="Share of concurrent users (requests in flight) in this class.")
     min_tok_s_per_user: TokPerSFloor = Field(default=0.0, description="SLO: minimum decode tokens/s per user (0 = none).")
-    max_ttft_s: Seconds | None = Field(default=None, description="SLO: maximum time to first token, seconds.")
+    max_ttft_s: Seconds | None = Field(default=None, description="SLO: maximum median time to first token, seconds.")
+    max_ttft_p99_s: Seconds | None = Field(
+        default=None, description="SLO: maximum 99th-percentile time to first token (prefill queueing included), seconds.")
     precision: Literal["auto"] | Precision = "auto"
     spec_decode: Literal["auto", "none", "mtp"] = "auto"
     serving: Literal["agg", "disagg", "auto"] = Field(
-        default="agg", description="agg (prefill and decode share GPUs) | disagg (separate pools) | auto (the better per cell).")
+        default="auto", description="agg (prefill and decode share GPUs) | disagg (separate pools) | auto (default: per cell, "
+                                    "the one with more tokens/s per GPU; the cheapest sized cell is then chosen).")
 
 
 class Demand(Strict):

@@ -39,6 +39,13 @@ def class_users(wl: Workload, tc: TrafficClass, point: GridCell) -> float:
     return float(littles_law_users(wl.demand.requests_per_s, tc.share, point.ttft_s, tc.osl, point.tok_s_per_user))
 
 
+def carried_batch(batch: float, gpus_per_replica: float, prefill_gpus_per_replica: float) -> float:
+    """Sequences one replica's GPUs carry once its share of a disaggregated prefill pool is paid from the same
+    fleet: batch x G / (G + prefill) (the batch itself when aggregated: no pool). Matches the per-GPU figures."""
+    return batch * gpus_per_replica / (gpus_per_replica + prefill_gpus_per_replica) if prefill_gpus_per_replica > 0 \
+        else float(batch)
+
+
 def replicas_for(users: float, batch: int) -> int:
     """Whole replicas for `users` concurrent sequences at `batch` per replica (at least one)."""
     return max(1, math.ceil(users / batch - 1e-9))
@@ -48,7 +55,7 @@ def replicas_for(users: float, batch: int) -> int:
 class Cell:
     """A class's best operating point on one system: one replica of `gpus_per_replica` GPUs."""
 
-    batch: int
+    batch: float  # sequences a replica of gpus_per_replica GPUs carries (disaggregated: net of its prefill pool share)
     gpus_per_replica: int
     tok_s_per_user: float
     total_tok_s_per_gpu: float

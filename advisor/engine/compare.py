@@ -16,7 +16,7 @@ from advisor.domain.fleet import Fleet, FleetsFile
 from advisor.domain.results_fleet import FleetClassRow, FleetComparison, FleetRow
 from advisor.domain.workload import TrafficClass
 from advisor.engine import pricing, select
-from advisor.engine.allocation import Cell, allocate, class_users, racks_for
+from advisor.engine.allocation import Cell, allocate, carried_batch, class_users, racks_for
 from advisor.engine.constraints import OWNED, Reason, inefficiency, mode_reason, over_site_power
 from advisor.engine.context import ClassResult, Context, class_results
 from advisor.engine.explain import class_exclusion
@@ -49,7 +49,9 @@ def _cell_for(fc: FleetContext, tc: TrafficClass, i: int) -> tuple[Cell, select.
     if key not in fc.points:
         c = select.cell(cr.grid, i, int(cr.best[i]))
         users = class_users(fc.ctx.workload, tc, c)
-        fc.points[key] = (Cell(c.batch, c.gpus_per_replica, c.tok_s_per_user, c.total_tok_s_per_gpu,
+        # disaggregated: each G-GPU decode replica also needs its share of the prefill pool from the fleet
+        batch = carried_batch(c.batch, c.gpus_per_replica, c.prefill_gpus_per_replica if c.serving == "disagg" else 0.0)
+        fc.points[key] = (Cell(batch, c.gpus_per_replica, c.tok_s_per_user, c.total_tok_s_per_gpu,
                                c.output_tok_s_per_gpu, users), c)
     return fc.points[key]
 
@@ -164,7 +166,7 @@ def evaluate_fleet(fc: FleetContext, fleet: Fleet) -> tuple[FleetRow, int]:
             utilisation=(demand_users / cap_users) if cap_users else None, capacity_total_tok_s=cap_tps,
             capacity_output_tok_s=cap_out, demand_total_tok_s=demand_tps, gpus=sum(g_by.values()), gpus_by_system=g_by,
             tok_s_per_user=main.tok_s_per_user if main else None, slo_tok_s_per_user=tc.min_tok_s_per_user,
-            slo_max_ttft_s=tc.max_ttft_s, reason=reason,
+            slo_max_ttft_s=tc.max_ttft_s, slo_max_ttft_p99_s=tc.max_ttft_p99_s, reason=reason,
         ), served_tps))
     total = sum(a["total"] for a in annual.values())
     idle_cost = total - sum(class_cost.values())

@@ -42,11 +42,26 @@ class ClassResult:
     days: float
 
 
-def class_results(ctx: Context, grids: dict[str, tuple[Grid, float]]) -> dict[str, ClassResult]:
-    """class name -> its best cells; `grids`: class name -> (grid over the systems, days since release)."""
+def class_results(ctx: Context, grids: dict[str, tuple[Grid, float]], *, by_cost: bool = False) -> dict[str, ClassResult]:
+    """class name -> its best cells; `grids`: class name -> (grid over the systems, days since release).
+
+    by_cost: the cell with the lowest $/Mtok of the class sized at its demand (select.cheapest_per_system; what
+    recommend ranks by); else, and in budget mode, the cell carrying the most of the class's demand per GPU
+    (select.most_demand_per_system: a given fleet's GPUs, or those a budget buys).
+    """
     out = {}
-    for tc in ctx.workload.classes:
+    wl = ctx.workload
+    for tc in wl.classes:
         grid, days = grids[tc.name]
-        best, ok = select.best_per_system(grid, select.slo_mask(grid, tc.min_tok_s_per_user, tc.max_ttft_s))
+        mask = select.class_mask(grid, tc)
+        if by_cost and wl.objective.maximise == "score":
+            best, ok = select.cheapest_for_class(grid, mask, wl, tc, accelerators_per_system(ctx, grid))
+        else:
+            best, ok = select.most_demand_per_system(grid, mask, select.class_users_grid(grid, wl, tc))
         out[tc.name] = ClassResult(tc, grid, best, ok, days)
     return out
+
+
+def accelerators_per_system(ctx: Context, grid: Grid) -> np.ndarray:
+    """Accelerators per system of each row of `grid` (whole systems are what an option pays for)."""
+    return np.array([ctx.catalog.systems[sid].accelerators_per_system for sid in grid.hw.system_ids], dtype=float)

@@ -9,6 +9,7 @@ and on decode (engine.tco.prefill_fraction).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,12 @@ def served(ctx: Context, cr: ClassResult, s: System, i: int, price: float | None
     return Served(s, c, p)
 
 
+def prefill_pool_gpus(replicas: int, c: select.Cell) -> int:
+    """Whole GPUs of the prefill pool that `replicas` disaggregated decode replicas need (0 when aggregated):
+    the grid's per-GPU figures count both pools, so the sizing does too (select.sized_usd_weight alike)."""
+    return math.ceil(replicas * c.prefill_gpus_per_replica - 1e-9) if c.serving == "disagg" else 0
+
+
 def size(ctx: Context, assignment: dict[str, Served], mode: str, users_total: float | None = None) -> Sized:
     """Replicas per class for its peak users with headroom and spares; `users_total` overrides the demand."""
     wl = ctx.workload
@@ -90,7 +97,7 @@ def size(ctx: Context, assignment: dict[str, Served], mode: str, users_total: fl
         users = users_total * tc.share if users_total is not None else class_users(wl, tc, c)
         spares = pr.spares_for(tc.name)
         replicas = replicas_for(users * (1.0 + pr.headroom_target), c.batch) + spares
-        g = replicas * c.gpus_per_replica
+        g = replicas * c.gpus_per_replica + prefill_pool_gpus(replicas, c)
         gpus_by_sys[s.id] = gpus_by_sys.get(s.id, 0) + g
         out_tps = users * point.tok_s_per_user
         tps = out_tps * (tc.isl + tc.osl) / tc.osl
@@ -99,7 +106,7 @@ def size(ctx: Context, assignment: dict[str, Served], mode: str, users_total: fl
         prefill_gpus += g * (point.prefill_gpu_time_fraction or 0.0)
         plans.append(ClassPlan(
             traffic_class=tc.name, system=s.id, concurrent_users=round(users, 2), replicas=replicas, gpus=g, point=point,
-            slo_tok_s_per_user=tc.min_tok_s_per_user, slo_max_ttft_s=tc.max_ttft_s,
+            slo_tok_s_per_user=tc.min_tok_s_per_user, slo_max_ttft_s=tc.max_ttft_s, slo_max_ttft_p99_s=tc.max_ttft_p99_s,
             headroom_pct=round(100.0 * (replicas * c.batch / users - 1.0), 1) if users > 0 else 0.0,
             tokens_per_s_at_peak=tps, spare_replicas=spares, output_tokens_per_s_at_peak=out_tps,
         ))

@@ -45,12 +45,25 @@ P50, P99 = 0.5, 0.99
 
 def prefill_wait(t_prefill: FloatArray, t_life: FloatArray, batch: FloatArray, q: float) -> FloatArray:
     """Quantile q of the wait for prefill (M/M/1, one request prefilled at a time)."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        lam = batch / t_life
-        mu = 1.0 / t_prefill
-        rho = lam / mu
-        wait = np.log(np.maximum(rho / (1.0 - q), 1.0)) / np.maximum(mu - lam, 1e-12)
-        out: FloatArray = np.where(rho < 1.0, wait, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # in place where it can: whole grids
+        lam = np.divide(batch, t_life)
+        mu = 1.0 / np.asarray(t_prefill, dtype=float)
+        rho = np.asarray(lam / mu, dtype=float)
+        wait: FloatArray = np.asarray(rho / (1.0 - q), dtype=float)
+        np.maximum(wait, 1.0, out=wait)
+        np.log(wait, out=wait)  # ln(rho / (1 - q)), 0 where rho <= 1 - q
+        den = np.asarray(np.subtract(mu, lam), dtype=float)
+        np.maximum(den, 1e-12, out=den)
+        np.divide(wait, den, out=wait)
+        wait[~(rho < 1.0)] = np.inf  # an unstable queue (and NaN) waits forever
+    return wait
+
+
+def slot_wait(queued: FloatArray, running: FloatArray, t_life: FloatArray) -> FloatArray:
+    """Wait for a running slot of a request with `queued` requests ahead of it on a replica whose `running`
+    slots are all busy: slots free at running / t_life per second (0 where nothing queues)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: FloatArray = np.where(queued > 0, queued * t_life / np.maximum(running, 1e-300), 0.0)
     return out
 
 
@@ -106,7 +119,7 @@ def at_concurrency(grid: GridLike, s: int, flat: int, concurrency: float, replic
     p99 = at("ttft_p99_s", b) if "ttft_p99_s" in grid.metrics else p50
     queued_per_replica = per_replica - running
     if queued_per_replica > 0:
-        wait = queued_per_replica / (running / t_life)  # slots free at running / t_life per second
+        wait = float(slot_wait(np.asarray(queued_per_replica), np.asarray(running), np.asarray(t_life)))
         p50, p99 = p50 + wait, p99 + wait
     return ConcurrencyResult(
         concurrency=concurrency, replicas=replicas, kv_batch_cap=cap, running_batch=running,
@@ -114,3 +127,60 @@ def at_concurrency(grid: GridLike, s: int, flat: int, concurrency: float, replic
         total_tok_s_per_gpu=tot, ttft_p50_s=p50, ttft_p99_s=p99,
     )
 
+
+
+@dataclass(frozen=True)
+class Rows:
+    """`concurrency` users on one replica, for every (layout, precision, MTP) row of one system at once
+    (arrays shaped (G, P, M)); `index` is the batch-axis position of the running batch (-1: nothing runs)."""
+
+    concurrency: float
+    index: np.ndarray
+    kv_batch_cap: FloatArray  # the largest valid batch of the axis (what memory holds at the real context)
+    running_batch: FloatArray
+    queued_requests: FloatArray
+    ttft_p50_s: FloatArray
+    ttft_p99_s: FloatArray
+    tok_s_per_user: FloatArray
+    total_tok_s_per_gpu: FloatArray
+
+    @property
+    def runs(self) -> np.ndarray:
+        return np.asarray(self.index >= 0)
+
+
+def rows_at_concurrency(grid: GridLike, valid: np.ndarray, s: int, concurrency: float) -> Rows:
+    """Every row of system s with `concurrency` users per replica, vectorised over (layout, precision, MTP).
+
+    The running batch is the largest batch of the axis that is valid (fits in memory at the real context)
+    and at most `concurrency`; the rest queue for a slot (slot_wait), on top of the cell's own TTFT p50/p99.
+    Exact where `concurrency` and the KV capacity are batch-axis values (estimate builds the axis so).
+    """
+    batches = np.asarray(grid.batches, dtype=float)
+    ok = np.asarray(valid[s], dtype=bool) & (batches <= concurrency)  # (G, P, M, B)
+    B = ok.shape[-1]
+    idx = np.where(ok.any(axis=-1), B - 1 - np.argmax(ok[..., ::-1], axis=-1), -1)
+    cap_idx = np.where(np.asarray(valid[s]).any(axis=-1), B - 1 - np.argmax(np.asarray(valid[s])[..., ::-1], axis=-1), -1)
+    take = np.maximum(idx, 0)[..., None]
+
+    def at(key: str) -> FloatArray:
+        v = np.take_along_axis(np.asarray(grid.metrics[key][s], dtype=float), take, axis=-1)[..., 0]
+        return np.asarray(v, dtype=float)
+
+    runs = idx >= 0
+    running = np.where(runs, batches[np.maximum(idx, 0)], 0.0)
+    cap = np.where(cap_idx >= 0, batches[np.maximum(cap_idx, 0)], 0.0)
+    usr = at("tok_s_per_user")
+    osl = float(grid.setup.osl) if grid.setup is not None else 1.0
+    with np.errstate(divide="ignore"):
+        t_life = osl / usr
+    queued = np.maximum(concurrency - running, 0.0)
+    wait = slot_wait(queued, running, t_life)
+    p99 = at("ttft_p99_s") if "ttft_p99_s" in grid.metrics else at("ttft_s")
+    inf = np.inf
+    return Rows(
+        concurrency=float(concurrency), index=idx, kv_batch_cap=cap, running_batch=running,
+        queued_requests=np.where(runs, queued, concurrency),
+        ttft_p50_s=np.where(runs, at("ttft_s") + wait, inf), ttft_p99_s=np.where(runs, p99 + wait, inf),
+        tok_s_per_user=np.where(runs, usr, 0.0), total_tok_s_per_gpu=np.where(runs, at("total_tok_s_per_gpu"), 0.0),
+    )

@@ -52,7 +52,7 @@ def recommend(ctx: Context, systems: list[System], grids: dict[str, tuple[Grid, 
     (anything with .map/.gather); the answer is the same as without.
     """
     wl = ctx.workload
-    results = class_results(ctx, grids)
+    results = class_results(ctx, grids, by_cost=True)
     excluded: list[Exclusion] = []
     candidates: list[tuple[str, dict[str, Served]]] = []
     per_class_best: dict[str, list[tuple[str, Served]]] = {tc.name: [] for tc in wl.classes}

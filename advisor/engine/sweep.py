@@ -24,8 +24,9 @@ from advisor.engine.sweep_options import fleet_options, workload_options
 from advisor.engine.sweep_summary import best_score, lowest_cost, scores, summarise
 from advisor.engine.sweep_tables import cell_tables
 
-THROUGHPUT_AXES = ("isl", "osl", "days_since_release", "min_tok_s_per_user")
-"""Axes that change the best operating point (grid or SLO floor); every other axis is only arithmetic."""
+THROUGHPUT_AXES = ("isl", "osl", "days_since_release", "min_tok_s_per_user", "concurrent_users")
+"""Axes that change the best operating point (grid, SLO floor, or the demand the cheapest cell is sized for);
+every other axis is only arithmetic."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Scenarios:
 
     n: int
     values: dict[str, np.ndarray]  # axis label -> (N,) value per scenario
-    keys: list[tuple[float | None, ...]]  # distinct (isl, osl, days, floor); None = the workload's value
+    keys: list[tuple[float | None, ...]]  # distinct (isl, osl, days, floor, users); None = the workload's value
     key_index: np.ndarray  # (N,) scenario -> its throughput key
 
 
@@ -47,7 +48,7 @@ def scenarios(sw: SweepFile) -> Scenarios:
     values = {a.label: levels[i][idx[i]] for i, a in enumerate(axes)}
     present = [a for a in THROUGHPUT_AXES if a in values]
     if not present:
-        return Scenarios(n, values, [(None, None, None, None)], np.zeros(n, dtype=np.int64))
+        return Scenarios(n, values, [(None,) * len(THROUGHPUT_AXES)], np.zeros(n, dtype=np.int64))
     uniq, key_index = np.unique(np.stack([values[a] for a in present]), axis=1, return_inverse=True)
     keys = [tuple(float(uniq[present.index(a), k]) if a in present else None for a in THROUGHPUT_AXES)
             for k in range(uniq.shape[1])]
@@ -86,7 +87,8 @@ def run(ctx: Context, sw: SweepFile, systems: list[System], *, assumptions: list
     t0 = time.perf_counter()
     sc = scenarios(sw)
     axes = list(sw.axes)
-    tables = cell_tables(ctx, systems, sc.keys, workers=workers, progress=progress, client=client)
+    tables = cell_tables(ctx, systems, sc.keys, workers=workers, progress=progress, client=client,
+                         by_cost=sw.fleets is None)
     if sw.fleets is not None:
         opt = fleet_options(ctx, sw.fleets, systems, tables, sc.key_index, axes, sc.values)
     else:

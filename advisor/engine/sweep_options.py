@@ -13,7 +13,7 @@ import numpy as np
 from advisor.domain import System
 from advisor.domain.fleet import FleetsFile
 from advisor.engine import pricing
-from advisor.engine.allocation import Cell, allocate
+from advisor.engine.allocation import Cell, allocate, carried_batch
 from advisor.engine.constraints import Reason, open_modes, over_budget, over_site_power, reason_code, sweep_reasons
 from advisor.engine.context import Context
 from advisor.engine.sweep_tables import CellTables
@@ -93,7 +93,8 @@ def workload_options(ctx: Context, systems: list[System], tables: CellTables, ke
             users = pricing.littles_law_users(wl.demand.requests_per_s, tc.share, ttft, osl, usr)
         bb = np.where(okc, b, 1.0)
         replicas = np.maximum(1.0, np.ceil(users * (1.0 + pr.headroom_target) / bb - 1e-9)) + pr.spares_for(tc.name)
-        gpus_needed += replicas * np.where(okc, g, 0.0)
+        pf = t(tables.prefill_gpus_per_replica) if tables.prefill_gpus_per_replica is not None else 0.0
+        gpus_needed += np.where(okc, replicas * g + np.ceil(replicas * pf - 1e-9), 0.0)  # with any prefill pool
         stuck += np.where(okc & (b == 1), replicas, 0.0)
         tokens += users * np.where(okc, usr, 0.0) * (isl + osl) / osl
         ok &= okc
@@ -172,7 +173,9 @@ def fleet_options(ctx: Context, ff: FleetsFile, systems: list[System], tables: C
                     users = users_total * tc.share
                 else:
                     users = float(pricing.littles_law_users(wl.demand.requests_per_s, tc.share, ttft, tc.osl, usr))
-                cells[tc.name][sid] = Cell(int(tables.batch[k, c, i]), int(tables.gpus_per_replica[k, c, i]), float(usr),
+                pf = float(tables.prefill_gpus_per_replica[k, c, i]) if tables.prefill_gpus_per_replica is not None else 0.0
+                batch = carried_batch(float(tables.batch[k, c, i]), float(tables.gpus_per_replica[k, c, i]), pf)
+                cells[tc.name][sid] = Cell(batch, int(tables.gpus_per_replica[k, c, i]), float(usr),
                                            float(tables.total_tok_s_per_gpu[k, c, i]), float(tables.output_tok_s_per_gpu[k, c, i]), users)
         for fi, gpus in enumerate(fleet_gpus):
             sub = {tc.name: {sid: cells[tc.name][sid] for sid in gpus} for tc in wl.classes}

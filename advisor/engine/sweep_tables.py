@@ -19,7 +19,7 @@ from advisor.domain import System
 from advisor.engine import select
 from advisor.engine.build import grid_for
 from advisor.engine.constraints import reason_code
-from advisor.engine.context import Context
+from advisor.engine.context import Context, accelerators_per_system
 from advisor.engine.distribute import run_map
 from advisor.engine.explain import why_no_point
 from advisor.engine.grid import Grid
@@ -40,6 +40,8 @@ class CellTables:
     output_tok_s_per_gpu: np.ndarray
     ttft_s: np.ndarray
     grid_evaluations: int
+    prefill_gpus_per_replica: np.ndarray | None = None
+    """(K, C, S): GPUs of a disaggregated cell's prefill pool per decode replica (0 aggregated), paid in the sizing."""
     fail: np.ndarray | None = None
     """(K, C, S) int8: the constraints.SWEEP_REASONS code of why no cell meets the SLOs (0 where one does),
     named as recommend names it (memory, precision, context or slo)."""
@@ -63,10 +65,10 @@ class GridJob:
 
 def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | None, ...]], *,
                 workers: int | None = None, progress: Callable[[int, int], None] | None = None,
-                client: Any = None) -> CellTables:
+                client: Any = None, by_cost: bool = False) -> CellTables:
     """Evaluate one grid per distinct (isl, osl, days) and class, select per SLO floor.
 
-    `keys`: (isl or None, osl or None, days or None, floor or None) per throughput key; None keeps
+    `keys`: (isl or None, osl or None, days or None, floor or None[, concurrent users or None]) per throughput key; None keeps
     the workload's value. Grids run in a thread pool (numpy releases the GIL for most of the work),
     or on `client` (a dask.distributed Client: one task per grid) with the same results.
     """
@@ -100,7 +102,8 @@ def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | No
             if progress:
                 progress(done, len(jobs))
     shape = (K, C, S)
-    out = {n: np.zeros(shape) for n in ("batch", "gpus_per_replica", "tok_s_per_user", "total_tok_s_per_gpu", "output_tok_s_per_gpu", "ttft_s")}
+    out = {n: np.zeros(shape) for n in ("batch", "gpus_per_replica", "tok_s_per_user", "total_tok_s_per_gpu", "output_tok_s_per_gpu", "ttft_s",
+                                        "prefill_gpus_per_replica")}
     ok = np.zeros(shape, dtype=bool)
     fail = np.zeros(shape, dtype=np.int8)
     ar = np.arange(S)
@@ -109,7 +112,12 @@ def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | No
         for c, tc in enumerate(wl.classes):
             g = grids[((key[0], key[1], key[2]), c)]
             floor = tc.min_tok_s_per_user if key[3] is None else key[3]
-            best, good = select.best_per_system(g, select.slo_mask(g, floor, tc.max_ttft_s))
+            mask = select.class_mask(g, tc, floor)
+            users = key[4] if len(key) > 4 else None  # the cell recommend / compare would pick (context.class_results)
+            if by_cost and wl.objective.maximise == "score":
+                best, good = select.cheapest_for_class(g, mask, wl, tc, accelerators_per_system(ctx, g), users)
+            else:
+                best, good = select.most_demand_per_system(g, mask, select.class_users_grid(g, wl, tc, users))
             gi, _, _, bi = np.unravel_index(best, g.shape[1:])
             ok[k, c] = good
             for i in np.flatnonzero(~good):
@@ -119,8 +127,8 @@ def cell_tables(ctx: Context, systems: list[System], keys: list[tuple[float | No
                 fail[k, c, i] = why[gk]
             out["batch"][k, c] = g.batches[bi]
             out["gpus_per_replica"][k, c] = g.layouts[gi]
-            for name in ("tok_s_per_user", "total_tok_s_per_gpu", "output_tok_s_per_gpu", "ttft_s"):
-                out[name][k, c] = g.metrics[name].reshape(S, -1)[ar, best]
+            for name in ("tok_s_per_user", "total_tok_s_per_gpu", "output_tok_s_per_gpu", "ttft_s", "prefill_gpus_per_replica"):
+                out[name][k, c] = np.broadcast_to(g.metrics[name], g.shape).reshape(S, -1)[ar, best]
     return CellTables(ok=ok, grid_evaluations=len(jobs), fail=fail, **out)
 
 
@@ -130,5 +138,5 @@ def _fail_code(ctx: Context, g: Grid, i: int, s: System, c: int, key: tuple[floa
     floor = tc.min_tok_s_per_user if key[3] is None else key[3]
     reason, _ = why_no_point(ctx.catalog, g, i, s, ctx.catalog.model(tc.model), isl=int(key[0] or tc.isl),
                              osl=int(key[1] or tc.osl), precision=tc.precision, min_tok_s_per_user=floor,
-                             max_ttft_s=tc.max_ttft_s)
+                             max_ttft_s=tc.max_ttft_s, max_ttft_p99_s=tc.max_ttft_p99_s)
     return reason_code(reason)

@@ -20,7 +20,8 @@ ESTIMATE_ROWS = (  # key/value rows of the readable output: (label with unit, Op
     ("isl_tokens", "isl"), ("osl_tokens", "osl"), ("precision", "precision"), ("spec_decode", "spec_decode"),
     ("gpus_per_replica", "gpus_per_replica"), ("batch (sequences per replica)", "batch"),
     ("output_tok_s_per_gpu", "output_tok_s_per_gpu"), ("total_tok_s_per_gpu", "total_tok_s_per_gpu"),
-    ("tok_s_per_user", "tok_s_per_user"), ("ttft_s", "ttft_s"), ("mem_used_gb_per_gpu", "mem_used_gb_per_gpu"),
+    ("tok_s_per_user", "tok_s_per_user"), ("ttft_s (median)", "ttft_s"), ("ttft_p99_s", "ttft_p99_s"),
+    ("mem_used_gb_per_gpu", "mem_used_gb_per_gpu"),
     ("bound", "bound"), ("usd_per_gpu_hour", "usd_per_gpu_hour"), ("usd_per_mtok", "usd_per_mtok"),
     ("usd_per_mtok_input", "usd_per_mtok_input"), ("usd_per_mtok_output", "usd_per_mtok_output"),
     ("tok_s_per_mw", "tok_s_per_mw"), ("joules_per_token", "joules_per_token"),
@@ -33,9 +34,22 @@ def assumption_rows(assumptions) -> list[list[str]]:
     return [[a.name, number(a.value), a.unit, a.source] for a in assumptions]
 
 
-def estimate_json(point, assumptions) -> str:
-    return dumps({"kind": "estimate", "feasible": True, **point.model_dump(mode="json"),
-                  "assumptions": [a.model_dump(mode="json") for a in assumptions]})
+CONCURRENCY_ROWS = (  # rows of the readable output at --concurrency: (label with unit, key of api.estimate's "concurrency")
+    ("concurrency_per_replica (requests)", "concurrency_per_replica"),
+    ("kv_capacity_sequences_per_replica", "kv_capacity_sequences_per_replica"),
+    ("running_batch (sequences)", "running_batch"), ("queued_requests", "queued_requests"),
+    ("ttft_p50_s (with queue)", "ttft_p50_s"), ("ttft_p99_s (with queue)", "ttft_p99_s"),
+)
+
+
+def estimate_json(point, assumptions, concurrency: dict | None = None) -> str:
+    """The point's fields at the top level; at a given concurrency also concurrency_per_replica,
+    kv_capacity_sequences_per_replica, running_batch, queued_requests, saturated, ttft_p50_s and ttft_p99_s
+    (the point's throughput is then the running batch's: it saturates once requests queue)."""
+    data = {"kind": "estimate", "feasible": True, **point.model_dump(mode="json")}
+    if concurrency is not None:
+        data |= concurrency
+    return dumps({**data, "assumptions": [a.model_dump(mode="json") for a in assumptions]})
 
 
 def infeasible_json(message: str, **extra) -> str:
@@ -54,10 +68,19 @@ def assumptions_table(assumptions, *, title: str = "assumptions", tty: bool | No
 
 
 def estimate_table(point, assumptions, *, tty: bool | None = None, width: int | None = None,
-                   wide: bool = False) -> str:
+                   wide: bool = False, concurrency: dict | None = None) -> str:
     width = _width(tty, width, wide)
     data = point.model_dump()
-    rows = [[label, number(data[key])] for label, key in ESTIMATE_ROWS if data.get(key) is not None]
+    rows = []
+    for label, key in ESTIMATE_ROWS:
+        if concurrency is not None and key in ("ttft_s", "ttft_p99_s"):
+            continue  # at a concurrency, TTFT is the queue's (its rows follow the running batch)
+        if data.get(key) is not None:
+            rows.append([label, number(data[key])])
+        if key == "batch" and concurrency is not None:  # the queue right after the running batch
+            rows += [[lab, number(concurrency[k])] for lab, k in CONCURRENCY_ROWS]
+            if concurrency.get("saturated"):
+                rows.append(["saturated", "yes: the KV cache is full; throughput stays at the running batch's"])
     rows.append(["mode", point.mode + (f" ({point.measured_id})" if point.measured_id else "")])
     rows.append(["error_band_pct", f"±{number(point.error_band_pct)}"])
     return "\n".join([
@@ -73,7 +96,7 @@ FRONT_COLUMNS = (  # (header with unit, OperatingPoint field)
     ("tok_s_per_user", "tok_s_per_user"), ("total_tok_s_per_gpu", "total_tok_s_per_gpu"),
     ("output_tok_s_per_gpu", "output_tok_s_per_gpu"), ("gpus_per_replica", "gpus_per_replica"),
     ("batch", "batch"), ("precision", "precision"), ("spec_decode", "spec_decode"),
-    ("ttft_s", "ttft_s"), ("usd_per_mtok", "usd_per_mtok"),
+    ("ttft_s", "ttft_s"), ("ttft_p99_s", "ttft_p99_s"), ("usd_per_mtok", "usd_per_mtok"),
 )
 FRONT_COMPACT = ("tok_s_per_user", "total_tok_s_per_gpu", "gpus_per_replica", "batch", "usd_per_mtok")
 """The frontier columns shown below COMPACT_BELOW columns (without --wide)."""
@@ -82,7 +105,8 @@ FRONT_CSV_COLUMNS = (
     ("osl_tokens", "osl"), ("precision", "precision"), ("spec_decode", "spec_decode"),
     ("gpus_per_replica", "gpus_per_replica"), ("batch_sequences", "batch"), ("tok_s_per_user", "tok_s_per_user"),
     ("total_tok_s_per_gpu", "total_tok_s_per_gpu"), ("output_tok_s_per_gpu", "output_tok_s_per_gpu"),
-    ("ttft_s", "ttft_s"), ("mem_used_gb_per_gpu", "mem_used_gb_per_gpu"), ("usd_per_gpu_hour", "usd_per_gpu_hour"),
+    ("ttft_s", "ttft_s"), ("ttft_p99_s", "ttft_p99_s"), ("mem_used_gb_per_gpu", "mem_used_gb_per_gpu"),
+    ("usd_per_gpu_hour", "usd_per_gpu_hour"),
     ("usd_per_mtok", "usd_per_mtok"), ("tok_s_per_mw", "tok_s_per_mw"), ("mode", "mode"),
     ("error_band_pct", "error_band_pct"),
 )

@@ -126,7 +126,8 @@ def test_estimate_unknown_accelerator_did_you_mean(capsys):
 @pytest.mark.parametrize("extra", [
     ["--spec-decode", "mtp:1.5"], ["--spec-decode", "mtp:0"], ["--spec-decode", "mtp:x"], ["--spec-decode", "eagle"],
     ["--isl", "0"], ["--osl", "ten"], ["--utilisation", "1.5"], ["--usd-per-gpu-hour", "-1"],
-    ["--max-ttft", "nan"], ["--gpus", "8"], ["--price-tier", "neocloud"],
+    ["--max-ttft", "nan"], ["--gpus", "0"], ["--max-ttft-p99", "-1"], ["--concurrency", "1.5"],
+    ["--price-tier", "neocloud"],
 ])
 def test_estimate_bad_input_exits_2(capsys, extra):
     base = {"--isl": "1024", "--osl": "1024"}

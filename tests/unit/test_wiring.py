@@ -74,7 +74,7 @@ def test_workload_class_serving_field():
     from advisor.domain.workload import TrafficClass
 
     tc = TrafficClass(name="a", model="deepseek_v3", isl=100, osl=10)
-    assert tc.serving == "agg"  # see the report: auto makes recommend's cost non-monotone in the SLO floor
+    assert tc.serving == "auto"  # the better mode per cell; recommend then picks the cheapest cell (select.cheapest_per_system)
     assert TrafficClass(name="a", model="deepseek_v3", isl=100, osl=10, serving="disagg").serving == "disagg"
 
 

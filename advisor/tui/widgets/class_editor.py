@@ -27,7 +27,9 @@ def class_specs(models: list[tuple[str, str]]) -> list[FieldSpec]:
         FieldSpec("share", "share", "float", minimum=0, maximum=1, tooltip="Share of concurrent users in this class (all add up to 1)"),
         FieldSpec("min_tok_s_per_user", "min tok/s/user", "float", minimum=0, tooltip="SLO: minimum decode tokens/s per user (0 = none)"),
         FieldSpec("max_ttft_s", "max TTFT s", "float", optional=True, minimum=0, placeholder="none",
-                  tooltip="SLO: maximum time to first token, seconds (empty = none)"),
+                  tooltip="SLO: maximum median time to first token, seconds (empty = none)"),
+        FieldSpec("max_ttft_p99_s", "max TTFT p99 s", "float", optional=True, minimum=0, placeholder="none",
+                  tooltip="SLO: maximum 99th-percentile time to first token, queueing included, seconds (empty = none)"),
         FieldSpec("precision", "precision", "select", options=PRECISIONS),
         FieldSpec("spec_decode", "spec decode", "select", options=SPEC_DECODE),
     ]
