@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor.engine.arch import ArchCoeffs, attn_flops_per_token, kv_read_bytes, kv_stored_bytes
+from advisor.engine.arch import ArchCoeffs, attn_flops_per_token, kv_copies, kv_read_elems, kv_stored_elems, state_bytes
 from advisor.engine.factors import SCALE_OUT_LATENCY_MULT
 from advisor.engine.hardware import HwArrays
 from advisor.engine.precision import WEIGHT_BYTES, kv_element_bytes
@@ -111,12 +111,15 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
         mtp_bytes = spec * (a.total_params / a.layers) * wbytes
     nonexpert_bytes = a.nonexpert_params * wbytes
     weight_bytes = nonexpert_bytes + expert_bytes + mtp_bytes
-    kv_bytes = B * kv_read_bytes(a, ctx, kvb)  # KV read (top-k / window capped) + linear-attention state
     gemm_flops = T * 2.0 * a.active_params
     attn_flops = T * attn_flops_per_token(a, ctx)
 
     # EP + DP attention: every accelerator reads all non-expert weights (replicated), 1/G of the rest
     ep = np.asarray(pt.ep, dtype=f) > 0
+    # KV read (top-k / window capped), in as many copies as TP replicates it (arch.kv_copies: MLA under TP8 reads
+    # its latent cache on all 8 ranks), + the linear-attention state read and written (split by its many heads)
+    copies = kv_copies(a, G, ep)
+    kv_bytes = B * (kv_read_elems(a, ctx) * kvb * copies + 2.0 * state_bytes(a))
     replicated = np.where(ep, nonexpert_bytes * (G - 1.0), 0.0)  # extra bytes over the TP split (whole replica)
     peak_eff = peak * fa.fl_eff * fa.prec_mult
     t_mem = (weight_bytes + replicated + kv_bytes / fa.attn_eff) / (G * hw.mem_bw * fa.bw_eff)
@@ -163,7 +166,7 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
     # hold B*ISL + OSL*(B+1)/2 tokens (B = 1: ISL + OSL); plus a fixed runtime reserve per accelerator
     weights_mem = ((a.total_params + spec * a.total_params / a.layers) * wbytes + replicated) / G
     held_ctx = isl + osl * (B + 1.0) / (2.0 * B)
-    kv_mem = B * kv_stored_bytes(a, held_ctx, kvb) * (1.0 + pt.kv_reserve) / G
+    kv_mem = B * (kv_stored_elems(a, held_ctx) * kvb * copies + state_bytes(a)) * (1.0 + pt.kv_reserve) / G
     mem_used = weights_mem + kv_mem + pt.reserve_gb * 1e9
     fits = (mem_used <= hw.mem_bytes) & np.isfinite(t_step) & np.isfinite(t_pf)
     return StepResult(
