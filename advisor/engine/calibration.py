@@ -127,6 +127,7 @@ class Predictor:
             speed=maturity_curve(v.day0_fraction[:, e], v.maturity_tau_days[:, e], self.days[idx][None, :]),
             alpha_s=v.alpha_s[:, None], attn_eff=v.attn_eff[:, e], pf_eff=v.pf_eff[:, None],
             accept=v.accept[:, None], imbalance=v.imbalance[:, None], overlap=v.overlap[:, None],
+            moe_eff=v.moe_eff[:, None],
         )
 
     def predict_values(self, v: FitValues) -> tuple[FloatArray, FloatArray]:

@@ -36,11 +36,15 @@ PRIOR_SHARED = {
     "pf_eff": 0.75,  # prefill: fraction of peak FLOPs reached
     "accept": 0.7,  # MTP acceptance rate of one drafted token
     "imbalance": 1.25,  # MoE expert load imbalance on bytes read (hottest GPU / mean), capped by all experts
+    "moe_eff": 0.7,  # routed-expert (grouped) GEMMs' FLOP/s relative to dense GEMMs'
     "overlap": 3.0,  # p-norm of (memory time, compute time): 1 = no overlap, large = perfect overlap
 }
 PRIOR_PREC_MULT = {"fp4": 0.6, "fp8": 0.85, "int8": 0.85, "bf16": 1.0, "int4": 1.0, "q4": 1.0, "q3": 1.0}
 """Weight-only formats (int4, q4, q3) run the 16-bit kernels' rate: fixed at 1, like bf16 (no data to fit them)."""
 PREC_MULT_MAX = 1.0  # a narrower precision's kernels reach at most bf16's fraction of their own peak
+PREFILL_CHUNK_TOKENS = 8192.0
+"""Prompt tokens one prefill forward pass takes (vLLM max_num_batched_tokens / SGLang chunked_prefill_size /
+TensorRT-LLM max_num_tokens defaults): prompts shorter than this share a weight pass."""
 SCALE_OUT_LATENCY_MULT = 6.0  # a collective that leaves the scale-up domain costs this much more latency
 TAU_PER_DAYS_TO_MATURE = 1.0 / 3.0  # catalog days_to_mature -> curve time constant (95% of the log gap closed)
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from advisor.domain import Catalog
 from advisor.engine.calibration import Predictor, _lm, param_table
-from advisor.engine.factors import Factors
+from advisor.engine.factors import PRIOR_SHARED, Factors
 from advisor.engine.params import FitValues, ParamTable
 from advisor.engine.replay import Replay, build_replays
 from advisor.engine.types import FloatArray
@@ -35,6 +35,7 @@ def factor_values(catalog: Catalog, space: ParamTable, factors: Factors) -> FitV
         prec_mult=factors.prec_array()[None, :],
         alpha_s=np.array([sh["alpha_s"]]), pf_eff=np.array([sh["pf_eff"]]), accept=np.array([sh["accept"]]),
         imbalance=np.array([sh["imbalance"]]), overlap=np.array([sh["overlap"]]),
+        moe_eff=np.array([sh.get("moe_eff", PRIOR_SHARED["moe_eff"])]),
     )
 
 
