@@ -46,7 +46,7 @@ PREFILL_CHUNK_TOKENS = 8192.0
 """Prompt tokens one prefill forward pass takes (vLLM max_num_batched_tokens / SGLang chunked_prefill_size /
 TensorRT-LLM max_num_tokens defaults): prompts shorter than this share a weight pass."""
 SCALE_OUT_LATENCY_MULT = 6.0  # a collective that leaves the scale-up domain costs this much more latency
-TAU_PER_DAYS_TO_MATURE = 1.0 / 3.0  # catalog days_to_mature -> curve time constant (95% of the log gap closed)
+TAU_PER_DAYS_TO_MATURE = 1.0 / 9.0  # catalog days_to_mature -> curve time constant (95% of the log gap closed)
 
 # error-band classes: what backs a figure (crossval.py measures each one)
 BAND_CHIP_MODEL = "chip_model"  # measured points on this chip for this model (another length or concurrency)
@@ -177,13 +177,17 @@ class Factors:
 
 
 def maturity_curve(day0_fraction: FloatArray | float, tau_days: FloatArray | float, days: FloatArray | float) -> FloatArray:
-    """Fraction of mature throughput at `days` since release: day0 ** exp(-days / tau).
+    """Fraction of mature throughput at `days` since release: day0 ** exp(-sqrt(days / tau)).
 
-    Smooth and monotone: day0_fraction on day 0, rising to 1; the log gap closes by a factor e every tau days.
+    Smooth and monotone: day0_fraction on day 0, rising to 1; the log gap closes to 1/e after tau days and to
+    5% after 9 tau. A stretched exponential rather than a plain one: a port's first fixes (kernels that exist
+    elsewhere) come fast, the last ones (tuning) slowly. The day-by-day series of DeepSeek V4 Pro on MI355X shows
+    it: its log gap closed with a time constant of ~12 days in week one and ~30 days in week four, which one
+    exponential cannot follow; exp(-sqrt(d / tau)) does, and still reaches maturity within months.
     """
     d0 = np.clip(np.asarray(day0_fraction, dtype=float), 1e-12, 1.0)
     tau = np.maximum(np.asarray(tau_days, dtype=float), 1e-9)
-    out: FloatArray = d0 ** np.exp(-np.maximum(np.asarray(days, dtype=float), 0.0) / tau)
+    out: FloatArray = d0 ** np.exp(-np.sqrt(np.maximum(np.asarray(days, dtype=float), 0.0) / tau))
     return out
 
 
