@@ -239,6 +239,31 @@ def _jacobian(pred: Predictor, th: FloatArray, r_data: FloatArray, mask: FloatAr
     return np.concatenate([J_data, J_prior], axis=0)
 
 
+MATURITY_RESTART = (0.3, 20.0)
+"""(day0_fraction, tau days) the second fit restarts every maturity curve from (fit_from_starts)."""
+
+
+def fit_from_starts(pred: Predictor, mask: FloatArray | None = None) -> FloatArray:
+    """Fit from the priors, then again from that fit with every maturity curve restarted mid-way
+    (MATURITY_RESTART); keep the lower cost. A curve at its prior of "mature on day 0" (CUDA) is flat in both
+    its parameters, so a fit started there never learns a gap its data show (DeepSeek V4 Pro on NVL72 four weeks
+    after release); restarted, it can, and its prior row still pulls it toward the catalog's curve."""
+    sp = pred.space
+    th = _lm(pred, sp.prior(), mask)
+    th2 = th.copy()
+    for e in sp.ecosystems:
+        for key, value in zip(("day0_fraction", "maturity_tau_days"), MATURITY_RESTART):
+            j = sp.index(f"{e}.{key}")
+            th2[j] = sp.params[j].to_fit(value)
+    th2 = _lm(pred, th2, mask)
+
+    def cost(t: FloatArray) -> float:
+        r = pred.residuals(t[None, :], mask)[0]
+        return float(r @ r)
+
+    return th2 if cost(th2) < cost(th) else th
+
+
 def _lm(pred: Predictor, th0: FloatArray, mask: FloatArray | None = None, iters: int = 60, tol: float = 1e-6) -> FloatArray:
     """Levenberg-Marquardt from th0 on the (masked) residuals."""
     th = th0.copy()
@@ -320,7 +345,7 @@ def setup(catalog: Catalog) -> tuple[Predictor, FloatArray] | None:
         return None
     space = param_table(catalog, replays)
     pred = Predictor(catalog, replays, hw, space)
-    return pred, _lm(pred, space.prior())
+    return pred, fit_from_starts(pred)
 
 
 def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 1, bands: dict[str, float] | None = None) -> CalibrationReport:
@@ -335,7 +360,7 @@ def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 1, bands: dict[s
     pred = Predictor(catalog, replays, hw, space)
     th0 = space.prior()
     before_thr, before_usr = pred.predict(th0[None, :])
-    th = _lm(pred, th0)
+    th = fit_from_starts(pred)
     after_thr, after_usr = pred.predict(th[None, :])
     loo_thr = np.full(pred.n, np.nan)
     if loo and loo_iters <= 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from advisor.domain import Catalog
-from advisor.engine.calibration import Predictor, _lm, param_table
+from advisor.engine.calibration import Predictor, fit_from_starts, param_table
 from advisor.engine.factors import PRIOR_SHARED, Factors
 from advisor.engine.params import FitValues, ParamTable
 from advisor.engine.replay import Replay, build_replays
@@ -63,6 +63,6 @@ def holdout_predict(catalog: Catalog, ids: tuple[str, ...] | list[str]) -> dict[
         raise KeyError(f"not usable measured points: {missing}")
     mask = np.ones(pred.n)
     mask[[pos[i] for i in ids]] = 0.0
-    th = _lm(pred, space.prior(), mask)
+    th = fit_from_starts(pred, mask)
     thr = pred.predict(th[None, :])[0][0]
     return {i: (float(thr[pos[i]]), float(pred.meas_thr[pos[i]])) for i in ids}
