@@ -72,7 +72,8 @@ weight-only formats, whose GEMMs run the 16-bit kernels."""
 SHARED: tuple[ParamDef, ...] = (
     ParamDef("prec.fp8", 0.0, PREC_MULT_MAX, "", "fp8/int8 GEMM efficiency relative to bf16's (of its own peak)", FL_EFF_WEIGHT),
     ParamDef("prec.fp4", 0.0, PREC_MULT_MAX, "", "fp4 GEMM efficiency relative to bf16's (of its own peak)", FL_EFF_WEIGHT),
-    ParamDef("alpha_s", 1e-6, 5e-5, "s", "latency of one collective inside the scale-up domain (NVLink/xGMI: 1-50 us)"),
+    ParamDef("alpha_s", 1e-6, 5e-5, "s", "latency of one collective inside the scale-up domain (NVLink/xGMI: 1-50 us)",
+             FL_EFF_WEIGHT),
     ParamDef("pf_eff", 0.0, 1.0, "", "prefill: achieved / peak FLOP/s", FL_EFF_WEIGHT),
     ParamDef("accept", 0.0, 1.0, "", "MTP acceptance rate of one drafted token"),
     ParamDef("imbalance", 1.0, 3.0, "", "MoE expert bytes on the hottest GPU / mean (capped at all the experts)"),
