@@ -54,7 +54,7 @@ class ParamDef:
 PER_ECOSYSTEM: tuple[ParamDef, ...] = (
     ParamDef("bw_eff", 0.0, 1.0, "", "achieved / peak memory bandwidth in decode", FL_EFF_WEIGHT),
     ParamDef("fl_eff", 0.0, 1.0, "", "achieved / peak FLOP/s of decode GEMMs (bf16 reference)", FL_EFF_WEIGHT),
-    ParamDef("t_layer_s", 0.0, 1e-3, "s", "fixed time per layer per step (kernel launches, synchronisation)"),
+    ParamDef("t_layer_s", 0.0, 1e-3, "s", "fixed time per layer per step (kernel launches, synchronisation)", FL_EFF_WEIGHT),
     ParamDef("attn_eff", 0.0, 1.0, "", "long-context attention kernels' share of the memory efficiency"),
     ParamDef("day0_fraction", 1e-4, 1.0, "", "maturity curve: fraction of mature throughput on a model's day 0"),
     ParamDef("maturity_tau_days", 0.5, 365.0, "d", "maturity curve: days for the log gap to shrink by e"),
