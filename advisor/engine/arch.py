@@ -32,7 +32,7 @@ from advisor.engine.precision import KV_BYTES as KV_BYTES
 from advisor.engine.precision import PREC_INDEX as PREC_INDEX
 from advisor.engine.precision import STATE_BYTES, kv_cache_bytes, kv_element_bytes
 from advisor.engine.precision import WEIGHT_BYTES as WEIGHT_BYTES
-from advisor.engine.types import FloatArray
+from advisor.engine.types import AnyArray, FloatArray
 
 # KV_BYTES, PREC_INDEX, WEIGHT_BYTES live in engine/precision.py (one table); re-exported for callers.
 
@@ -227,7 +227,7 @@ def kv_read_elems(a: ArchCoeffs, c: FloatArray | float) -> FloatArray:
     return _per_sequence(a, c, a.kv_full, a.kv_win, a.kv_csa, a.kv_idx, a.kv_hca, a.kv_tok_idx)
 
 
-def kv_copies(a: ArchCoeffs, gpus: FloatArray, ep: FloatArray | bool) -> FloatArray:
+def kv_copies(a: ArchCoeffs, gpus: FloatArray, ep: AnyArray | bool) -> FloatArray:
     """Copies of each sequence's KV cache a replica of `gpus` holds: tensor parallelism beyond the model's KV heads
     replicates it (G / min(G, kv_heads)); data-parallel attention (ep) keeps one copy, on the sequence's own GPU."""
     g = np.asarray(gpus, dtype=float)
