@@ -244,24 +244,18 @@ MATURITY_RESTART = (0.3, 20.0)
 
 
 def fit_from_starts(pred: Predictor, mask: FloatArray | None = None) -> FloatArray:
-    """Fit from the priors, then again from that fit with every maturity curve restarted mid-way
-    (MATURITY_RESTART); keep the lower cost. A curve at its prior of "mature on day 0" (CUDA) is flat in both
-    its parameters, so a fit started there never learns a gap its data show (DeepSeek V4 Pro on NVL72 four weeks
-    after release); restarted, it can, and its prior row still pulls it toward the catalog's curve."""
+    """Fit from the priors, then from that fit with every maturity curve restarted at MATURITY_RESTART; keep the
+    lower cost. A curve at "mature on day 0" (CUDA's prior) is flat in both parameters, so a fit started there
+    never learns a gap its data show (V4 Pro on NVL72 four weeks after release); restarted, it can."""
     sp = pred.space
     th = _lm(pred, sp.prior(), mask)
     th2 = th.copy()
     for e in sp.ecosystems:
         for key, value in zip(("day0_fraction", "maturity_tau_days"), MATURITY_RESTART):
-            j = sp.index(f"{e}.{key}")
-            th2[j] = sp.params[j].to_fit(value)
+            th2[sp.index(f"{e}.{key}")] = sp.params[sp.index(f"{e}.{key}")].to_fit(value)
     th2 = _lm(pred, th2, mask)
-
-    def cost(t: FloatArray) -> float:
-        r = pred.residuals(t[None, :], mask)[0]
-        return float(r @ r)
-
-    return th2 if cost(th2) < cost(th) else th
+    r, r2 = pred.residuals(th[None, :], mask)[0], pred.residuals(th2[None, :], mask)[0]
+    return th2 if float(r2 @ r2) < float(r @ r) else th
 
 
 def _lm(pred: Predictor, th0: FloatArray, mask: FloatArray | None = None, iters: int = 60, tol: float = 1e-6) -> FloatArray:
