@@ -32,7 +32,7 @@ from advisor.engine.precision import KV_BYTES as KV_BYTES
 from advisor.engine.precision import PREC_INDEX as PREC_INDEX
 from advisor.engine.precision import STATE_BYTES, kv_cache_bytes, kv_element_bytes
 from advisor.engine.precision import WEIGHT_BYTES as WEIGHT_BYTES
-from advisor.engine.types import FloatArray
+from advisor.engine.types import AnyArray, FloatArray
 
 # KV_BYTES, PREC_INDEX, WEIGHT_BYTES live in engine/precision.py (one table); re-exported for callers.
 
@@ -87,6 +87,7 @@ class ArchCoeffs:
     state_elems: float = 0.0
     fl_state: float = 0.0
     kv_fixed_bytes: float = 0.0  # KV bytes per element the model's config fixes (0 = the default rule)
+    kv_heads: float = NO_CAP  # distinct KV heads tensor parallelism can split (MLA, MQA: 1; GQA: num_kv_heads)
 
     def public_checkpoint(self, precision: str) -> bool:
         """Whether a public checkpoint exists in this weight precision."""
@@ -147,6 +148,9 @@ def coeffs(m: LLM) -> ArchCoeffs:
     kv_tok_idx = float(m.index_head_dim * full_layers) if dsa else 0.0
     fl_tok_idx = 2.0 * m.index_heads * m.index_head_dim * full_layers if dsa else 0.0
     state = float(m.linear_state_elems_per_seq)
+    # tensor parallelism splits attention by KV head: a latent (MLA) or shared (V4 MQA) KV cache has one, so every
+    # TP rank holds and reads all of it; GQA splits up to its KV heads and replicates beyond
+    kv_heads = float(m.num_kv_heads or 1) if m.attention in ("gqa", "gqa_sliding") else 1.0
     return ArchCoeffs(
         model_id=m.id,
         total_params=m.total_params_b * 1e9,
@@ -167,6 +171,7 @@ def coeffs(m: LLM) -> ArchCoeffs:
         full_top_k=full_top_k, kv_tok_idx=kv_tok_idx, fl_tok_idx=fl_tok_idx,
         state_elems=state, fl_state=LINEAR_FLOPS_PER_STATE_ELEM * state,
         kv_fixed_bytes=kv_cache_bytes(m.kv_cache_precision),
+        kv_heads=kv_heads,
     )
 
 
@@ -220,6 +225,14 @@ def _per_sequence(a: ArchCoeffs, c: FloatArray | float, full: float, win: float,
 def kv_read_elems(a: ArchCoeffs, c: FloatArray | float) -> FloatArray:
     """KV elements one decode step reads for one sequence at context c (sparse top-k capped)."""
     return _per_sequence(a, c, a.kv_full, a.kv_win, a.kv_csa, a.kv_idx, a.kv_hca, a.kv_tok_idx)
+
+
+def kv_copies(a: ArchCoeffs, gpus: FloatArray, ep: AnyArray | bool) -> FloatArray:
+    """Copies of each sequence's KV cache a replica of `gpus` holds: tensor parallelism beyond the model's KV heads
+    replicates it (G / min(G, kv_heads)); data-parallel attention (ep) keeps one copy, on the sequence's own GPU."""
+    g = np.asarray(gpus, dtype=float)
+    out: FloatArray = np.where(np.asarray(ep, dtype=bool), 1.0, g / np.minimum(g, a.kv_heads))
+    return out
 
 
 def kv_read_bytes(a: ArchCoeffs, c: FloatArray | float, kvb: FloatArray | float) -> FloatArray:

@@ -127,6 +127,7 @@ class Predictor:
             speed=maturity_curve(v.day0_fraction[:, e], v.maturity_tau_days[:, e], self.days[idx][None, :]),
             alpha_s=v.alpha_s[:, None], attn_eff=v.attn_eff[:, e], pf_eff=v.pf_eff[:, None],
             accept=v.accept[:, None], imbalance=v.imbalance[:, None], overlap=v.overlap[:, None],
+            moe_eff=v.moe_eff[:, None],
         )
 
     def predict_values(self, v: FitValues) -> tuple[FloatArray, FloatArray]:
@@ -238,6 +239,25 @@ def _jacobian(pred: Predictor, th: FloatArray, r_data: FloatArray, mask: FloatAr
     return np.concatenate([J_data, J_prior], axis=0)
 
 
+MATURITY_RESTART = (0.3, 20.0)
+"""(day0_fraction, tau days) the second fit restarts every maturity curve from (fit_from_starts)."""
+
+
+def fit_from_starts(pred: Predictor, mask: FloatArray | None = None) -> FloatArray:
+    """Fit from the priors, then from that fit with every maturity curve restarted at MATURITY_RESTART; keep the
+    lower cost. A curve at "mature on day 0" (CUDA's prior) is flat in both parameters, so a fit started there
+    never learns a gap its data show (V4 Pro on NVL72 four weeks after release); restarted, it can."""
+    sp = pred.space
+    th = _lm(pred, sp.prior(), mask)
+    th2 = th.copy()
+    for e in sp.ecosystems:
+        for key, value in zip(("day0_fraction", "maturity_tau_days"), MATURITY_RESTART):
+            th2[sp.index(f"{e}.{key}")] = sp.params[sp.index(f"{e}.{key}")].to_fit(value)
+    th2 = _lm(pred, th2, mask)
+    r, r2 = pred.residuals(th[None, :], mask)[0], pred.residuals(th2[None, :], mask)[0]
+    return th2 if float(r2 @ r2) < float(r @ r) else th
+
+
 def _lm(pred: Predictor, th0: FloatArray, mask: FloatArray | None = None, iters: int = 60, tol: float = 1e-6) -> FloatArray:
     """Levenberg-Marquardt from th0 on the (masked) residuals."""
     th = th0.copy()
@@ -319,7 +339,7 @@ def setup(catalog: Catalog) -> tuple[Predictor, FloatArray] | None:
         return None
     space = param_table(catalog, replays)
     pred = Predictor(catalog, replays, hw, space)
-    return pred, _lm(pred, space.prior())
+    return pred, fit_from_starts(pred)
 
 
 def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 1, bands: dict[str, float] | None = None) -> CalibrationReport:
@@ -334,7 +354,7 @@ def fit(catalog: Catalog, *, loo: bool = True, loo_iters: int = 1, bands: dict[s
     pred = Predictor(catalog, replays, hw, space)
     th0 = space.prior()
     before_thr, before_usr = pred.predict(th0[None, :])
-    th = _lm(pred, th0)
+    th = fit_from_starts(pred)
     after_thr, after_usr = pred.predict(th[None, :])
     loo_thr = np.full(pred.n, np.nan)
     if loo and loo_iters <= 1:

@@ -36,20 +36,24 @@ PRIOR_SHARED = {
     "pf_eff": 0.75,  # prefill: fraction of peak FLOPs reached
     "accept": 0.7,  # MTP acceptance rate of one drafted token
     "imbalance": 1.25,  # MoE expert load imbalance on bytes read (hottest GPU / mean), capped by all experts
+    "moe_eff": 0.7,  # routed-expert (grouped) GEMMs' FLOP/s relative to dense GEMMs'
     "overlap": 3.0,  # p-norm of (memory time, compute time): 1 = no overlap, large = perfect overlap
 }
 PRIOR_PREC_MULT = {"fp4": 0.6, "fp8": 0.85, "int8": 0.85, "bf16": 1.0, "int4": 1.0, "q4": 1.0, "q3": 1.0}
 """Weight-only formats (int4, q4, q3) run the 16-bit kernels' rate: fixed at 1, like bf16 (no data to fit them)."""
 PREC_MULT_MAX = 1.0  # a narrower precision's kernels reach at most bf16's fraction of their own peak
+PREFILL_CHUNK_TOKENS = 8192.0
+"""Prompt tokens one prefill forward pass takes (vLLM max_num_batched_tokens / SGLang chunked_prefill_size /
+TensorRT-LLM max_num_tokens defaults): prompts shorter than this share a weight pass."""
 SCALE_OUT_LATENCY_MULT = 6.0  # a collective that leaves the scale-up domain costs this much more latency
-TAU_PER_DAYS_TO_MATURE = 1.0 / 3.0  # catalog days_to_mature -> curve time constant (95% of the log gap closed)
+TAU_PER_DAYS_TO_MATURE = 1.0 / 9.0  # catalog days_to_mature -> curve time constant (95% of the log gap closed)
 
 # error-band classes: what backs a figure (crossval.py measures each one)
 BAND_CHIP_MODEL = "chip_model"  # measured points on this chip for this model (another length or concurrency)
 BAND_CHIP = "chip"  # measured points on this chip, other models
 BAND_SIBLING = "sibling"  # no points on this chip, points on other chips of its ecosystem
 BAND_NO_DATA = "*"  # no points in the ecosystem
-DEFAULT_BANDS = {BAND_CHIP_MODEL: 40.0, BAND_CHIP: 42.0, BAND_SIBLING: 45.0, BAND_NO_DATA: 60.0}
+DEFAULT_BANDS = {BAND_CHIP_MODEL: 32.0, BAND_CHIP: 43.0, BAND_SIBLING: 45.0, BAND_NO_DATA: 60.0}
 """Bands used until a grouped cross-validation of the catalog at hand has measured them (percent): the values
 `crossval.run` gave on the built-in catalog of 2026-12 (746 points), rounded; crossval.class_bands replaces them."""
 
@@ -173,13 +177,17 @@ class Factors:
 
 
 def maturity_curve(day0_fraction: FloatArray | float, tau_days: FloatArray | float, days: FloatArray | float) -> FloatArray:
-    """Fraction of mature throughput at `days` since release: day0 ** exp(-days / tau).
+    """Fraction of mature throughput at `days` since release: day0 ** exp(-sqrt(days / tau)).
 
-    Smooth and monotone: day0_fraction on day 0, rising to 1; the log gap closes by a factor e every tau days.
+    Smooth and monotone: day0_fraction on day 0, rising to 1; the log gap closes to 1/e after tau days and to
+    5% after 9 tau. A stretched exponential rather than a plain one: a port's first fixes (kernels that exist
+    elsewhere) come fast, the last ones (tuning) slowly. The day-by-day series of DeepSeek V4 Pro on MI355X shows
+    it: its log gap closed with a time constant of ~12 days in week one and ~30 days in week four, which one
+    exponential cannot follow; exp(-sqrt(d / tau)) does, and still reaches maturity within months.
     """
     d0 = np.clip(np.asarray(day0_fraction, dtype=float), 1e-12, 1.0)
     tau = np.maximum(np.asarray(tau_days, dtype=float), 1e-9)
-    out: FloatArray = d0 ** np.exp(-np.maximum(np.asarray(days, dtype=float), 0.0) / tau)
+    out: FloatArray = d0 ** np.exp(-np.sqrt(np.maximum(np.asarray(days, dtype=float), 0.0) / tau))
     return out
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from advisor.domain.base import PRECISION_ORDER
 from advisor.engine.arch import ArchCoeffs
-from advisor.engine.factors import Factors, maturity_curve
+from advisor.engine.factors import PRIOR_SHARED, Factors, maturity_curve
 from advisor.engine.hardware import HwArrays
 from advisor.engine.layouts import TP_GPUS, default_layouts, kind_names
 from advisor.engine.precision import N_PRECISIONS, kv_element_bytes
@@ -92,6 +92,7 @@ def step_factors(factors: Factors, hw: HwArrays, setup: GridSetup, sys_shape: tu
         alpha_s=scalar(sh["alpha_s"]), attn_eff=col("attn_eff"), pf_eff=scalar(sh["pf_eff"]),
         accept=scalar(sh["accept"] if setup.accept is None else setup.accept),
         imbalance=scalar(sh["imbalance"]), overlap=scalar(sh["overlap"]),
+        moe_eff=scalar(sh.get("moe_eff", PRIOR_SHARED["moe_eff"])),
         speed=speed.reshape(sys_shape),
     )
 

@@ -52,9 +52,9 @@ class ParamDef:
 
 
 PER_ECOSYSTEM: tuple[ParamDef, ...] = (
-    ParamDef("bw_eff", 0.0, 1.0, "", "achieved / peak memory bandwidth in decode"),
+    ParamDef("bw_eff", 0.0, 1.0, "", "achieved / peak memory bandwidth in decode", FL_EFF_WEIGHT),
     ParamDef("fl_eff", 0.0, 1.0, "", "achieved / peak FLOP/s of decode GEMMs (bf16 reference)", FL_EFF_WEIGHT),
-    ParamDef("t_layer_s", 0.0, 1e-3, "s", "fixed time per layer per step (kernel launches, synchronisation)"),
+    ParamDef("t_layer_s", 0.0, 1e-3, "s", "fixed time per layer per step (kernel launches, synchronisation)", FL_EFF_WEIGHT),
     ParamDef("attn_eff", 0.0, 1.0, "", "long-context attention kernels' share of the memory efficiency"),
     ParamDef("day0_fraction", 1e-4, 1.0, "", "maturity curve: fraction of mature throughput on a model's day 0"),
     ParamDef("maturity_tau_days", 0.5, 365.0, "d", "maturity curve: days for the log gap to shrink by e"),
@@ -70,12 +70,14 @@ PRECISION_PARAM: dict[str, str | None] = {"fp4": "prec.fp4", "fp8": "prec.fp8", 
 every listed chip); bf16 is the reference, fixed at 1 in the fit and in Factors alike, and so are the
 weight-only formats, whose GEMMs run the 16-bit kernels."""
 SHARED: tuple[ParamDef, ...] = (
-    ParamDef("prec.fp8", 0.0, PREC_MULT_MAX, "", "fp8/int8 GEMM efficiency relative to bf16's (of its own peak)"),
-    ParamDef("prec.fp4", 0.0, PREC_MULT_MAX, "", "fp4 GEMM efficiency relative to bf16's (of its own peak)"),
-    ParamDef("alpha_s", 1e-6, 5e-5, "s", "latency of one collective inside the scale-up domain (NVLink/xGMI: 1-50 us)"),
-    ParamDef("pf_eff", 0.0, 1.0, "", "prefill: achieved / peak FLOP/s"),
+    ParamDef("prec.fp8", 0.0, PREC_MULT_MAX, "", "fp8/int8 GEMM efficiency relative to bf16's (of its own peak)", FL_EFF_WEIGHT),
+    ParamDef("prec.fp4", 0.0, PREC_MULT_MAX, "", "fp4 GEMM efficiency relative to bf16's (of its own peak)", FL_EFF_WEIGHT),
+    ParamDef("alpha_s", 1e-6, 5e-5, "s", "latency of one collective inside the scale-up domain (NVLink/xGMI: 1-50 us)",
+             FL_EFF_WEIGHT),
+    ParamDef("pf_eff", 0.0, 1.0, "", "prefill: achieved / peak FLOP/s", FL_EFF_WEIGHT),
     ParamDef("accept", 0.0, 1.0, "", "MTP acceptance rate of one drafted token"),
     ParamDef("imbalance", 1.0, 3.0, "", "MoE expert bytes on the hottest GPU / mean (capped at all the experts)"),
+    ParamDef("moe_eff", 0.0, 1.0, "", "routed-expert (grouped) GEMMs' FLOP/s relative to dense GEMMs' (at most 1)"),
     ParamDef("overlap", 1.0, 8.0, "", "p-norm of memory and compute time: 1 = no overlap (sum), 8 = nearly max",
              OVERLAP_WEIGHT),
 )
@@ -140,6 +142,7 @@ class FitValues:
     accept: FloatArray
     imbalance: FloatArray
     overlap: FloatArray
+    moe_eff: FloatArray
 
 
 @dataclass(frozen=True)
@@ -238,7 +241,7 @@ class ParamTable:
             bw_eff=bw, fl_eff=fl, t_layer_s=tl, attn_eff=eco("attn_eff"), day0_fraction=eco("day0_fraction"),
             maturity_tau_days=eco("maturity_tau_days"), prec_mult=prec,
             alpha_s=shared("alpha_s"), pf_eff=shared("pf_eff"), accept=shared("accept"),
-            imbalance=shared("imbalance"), overlap=shared("overlap"),
+            imbalance=shared("imbalance"), overlap=shared("overlap"), moe_eff=shared("moe_eff"),
         )
 
     def to_factors(self, th: FloatArray, calibrated_pairs: set[tuple[str, str]], bands: dict[str, float],

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from advisor.domain import Catalog
-from advisor.engine.calibration import Predictor, _lm, param_table
-from advisor.engine.factors import Factors
+from advisor.engine.calibration import Predictor, fit_from_starts, param_table
+from advisor.engine.factors import PRIOR_SHARED, Factors
 from advisor.engine.params import FitValues, ParamTable
 from advisor.engine.replay import Replay, build_replays
 from advisor.engine.types import FloatArray
@@ -35,6 +35,7 @@ def factor_values(catalog: Catalog, space: ParamTable, factors: Factors) -> FitV
         prec_mult=factors.prec_array()[None, :],
         alpha_s=np.array([sh["alpha_s"]]), pf_eff=np.array([sh["pf_eff"]]), accept=np.array([sh["accept"]]),
         imbalance=np.array([sh["imbalance"]]), overlap=np.array([sh["overlap"]]),
+        moe_eff=np.array([sh.get("moe_eff", PRIOR_SHARED["moe_eff"])]),
     )
 
 
@@ -62,6 +63,6 @@ def holdout_predict(catalog: Catalog, ids: tuple[str, ...] | list[str]) -> dict[
         raise KeyError(f"not usable measured points: {missing}")
     mask = np.ones(pred.n)
     mask[[pos[i] for i in ids]] = 0.0
-    th = _lm(pred, space.prior(), mask)
+    th = fit_from_starts(pred, mask)
     thr = pred.predict(th[None, :])[0][0]
     return {i: (float(thr[pos[i]]), float(pred.meas_thr[pos[i]])) for i in ids}

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor.engine.arch import ArchCoeffs, attn_flops_per_token, kv_read_bytes, kv_stored_bytes
-from advisor.engine.factors import SCALE_OUT_LATENCY_MULT
+from advisor.engine.arch import ArchCoeffs, attn_flops_per_token, kv_copies, kv_read_elems, kv_stored_elems, state_bytes
+from advisor.engine.factors import PREFILL_CHUNK_TOKENS, SCALE_OUT_LATENCY_MULT
 from advisor.engine.hardware import HwArrays
 from advisor.engine.precision import WEIGHT_BYTES, kv_element_bytes
 from advisor.engine.types import AnyArray, BoolArray, FloatArray
@@ -40,6 +40,7 @@ class StepFactors:
     imbalance: FloatArray  # MoE expert bytes on the hottest GPU / mean, when experts are split
     overlap: FloatArray  # p-norm of (memory time, compute time)
     speed: FloatArray  # software maturity speed factor (1 = mature)
+    moe_eff: FloatArray | float = 1.0  # routed-expert (grouped) GEMMs' FLOP/s relative to dense GEMMs'
 
 
 @dataclass(frozen=True)
@@ -111,12 +112,20 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
         mtp_bytes = spec * (a.total_params / a.layers) * wbytes
     nonexpert_bytes = a.nonexpert_params * wbytes
     weight_bytes = nonexpert_bytes + expert_bytes + mtp_bytes
-    kv_bytes = B * kv_read_bytes(a, ctx, kvb)  # KV read (top-k / window capped) + linear-attention state
-    gemm_flops = T * 2.0 * a.active_params
+    # routed-expert GEMMs run as grouped GEMMs at moe_eff of the dense rate; split expert-parallel, the hottest
+    # accelerator holds `imbalance` x the mean of the routed tokens (tensor parallel splits every expert evenly)
+    routed = a.moe_layers * a.experts_per_token * a.expert_params  # routed-expert params one token runs through
+    ep_hot = np.where((np.asarray(pt.ep, dtype=f) > 0) & (G > 1), fa.imbalance, 1.0)
+    dense_equiv = a.active_params - routed + routed * ep_hot / fa.moe_eff  # params at the dense GEMM rate
+    gemm_flops = T * 2.0 * dense_equiv
     attn_flops = T * attn_flops_per_token(a, ctx)
 
     # EP + DP attention: every accelerator reads all non-expert weights (replicated), 1/G of the rest
     ep = np.asarray(pt.ep, dtype=f) > 0
+    # KV read (top-k / window capped), in as many copies as TP replicates it (arch.kv_copies: MLA under TP8 reads
+    # its latent cache on all 8 ranks), + the linear-attention state read and written (split by its many heads)
+    copies = kv_copies(a, G, ep)
+    kv_bytes = B * (kv_read_elems(a, ctx) * kvb * copies + 2.0 * state_bytes(a))
     replicated = np.where(ep, nonexpert_bytes * (G - 1.0), 0.0)  # extra bytes over the TP split (whole replica)
     peak_eff = peak * fa.fl_eff * fa.prec_mult
     t_mem = (weight_bytes + replicated + kv_bytes / fa.attn_eff) / (G * hw.mem_bw * fa.bw_eff)
@@ -137,17 +146,20 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
     t_step = (t_busy + t_comm + t_fixed) / fa.speed
 
     # --- prefill of one request (ISL tokens), compute bound with a weight pass ---
-    pf_gemm = isl * 2.0 * a.active_params
+    # Engines prefill in chunks of up to PREFILL_CHUNK_TOKENS tokens (several prompts per forward pass), so a
+    # weight pass, the per-layer launches and the collectives' latency are shared by the prompts of one chunk
+    # (at most the B requests of the replica). A lone prompt (TTFT) pays them in full.
+    share = np.clip(PREFILL_CHUNK_TOKENS / np.maximum(isl, 1.0), 1.0, np.maximum(B, 1.0))
+    pf_gemm = isl * 2.0 * dense_equiv
     pf_attn = isl * attn_flops_per_token(a, 0.5 * isl)
-    pf_tp = 2.0 * a.layers * (lat + isl * a.hidden * 2.0 * frac / link)
-    pf_ep = 2.0 * a.moe_layers * (lat + isl / G * a.experts_per_token * a.hidden * 2.0 * frac / link)
+    pf_tp = 2.0 * a.layers * isl * a.hidden * 2.0 * frac / link
+    pf_ep = 2.0 * a.moe_layers * isl / G * a.experts_per_token * a.hidden * 2.0 * frac / link
+    pf_lat = 2.0 * np.where(ep, a.moe_layers, a.layers) * lat
     pf_comm = np.where(G > 1, np.where(ep, pf_ep, pf_tp), 0.0)
-    t_pf = (
-        pf_gemm / (G * peak * fa.prec_mult * fa.pf_eff)
-        + pf_attn / (G * hw.attn_peak * fa.pf_eff)
-        + (a.total_params * wbytes + replicated) / (G * hw.mem_bw * fa.bw_eff)
-        + pf_comm + t_fixed
-    ) / fa.speed
+    pf_pass = (a.total_params * wbytes + replicated) / (G * hw.mem_bw * fa.bw_eff) + np.where(G > 1, pf_lat, 0.0) + t_fixed
+    pf_work = pf_gemm / (G * peak * fa.prec_mult * fa.pf_eff) + pf_attn / (G * hw.attn_peak * fa.pf_eff) + pf_comm
+    t_pf = (pf_work + pf_pass / share) / fa.speed  # per request, within a batch of prompts
+    t_pf_solo = (pf_work + pf_pass) / fa.speed  # one prompt alone
 
     tokens_per_step = 1.0 + spec * fa.accept
     steps = osl / tokens_per_step
@@ -155,7 +167,7 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
     tok_s_per_user = osl / t_life
     output_tok_s_per_gpu = B * osl / (t_life * G)
     total_tok_s_per_gpu = output_tok_s_per_gpu * (isl + osl) / osl
-    ttft_s = t_pf + t_step
+    ttft_s = t_pf_solo + t_step
 
     # --- memory per accelerator ---
     # weights (+ the MTP layer only when drafting; EP: non-expert weights replicated on every accelerator);
@@ -163,7 +175,7 @@ def _simulate(a: ArchCoeffs, hw: HwArrays, fa: StepFactors, pt: ServingPoint) ->
     # hold B*ISL + OSL*(B+1)/2 tokens (B = 1: ISL + OSL); plus a fixed runtime reserve per accelerator
     weights_mem = ((a.total_params + spec * a.total_params / a.layers) * wbytes + replicated) / G
     held_ctx = isl + osl * (B + 1.0) / (2.0 * B)
-    kv_mem = B * kv_stored_bytes(a, held_ctx, kvb) * (1.0 + pt.kv_reserve) / G
+    kv_mem = B * (kv_stored_elems(a, held_ctx) * kvb * copies + state_bytes(a)) * (1.0 + pt.kv_reserve) / G
     mem_used = weights_mem + kv_mem + pt.reserve_gb * 1e9
     fits = (mem_used <= hw.mem_bytes) & np.isfinite(t_step) & np.isfinite(t_pf)
     return StepResult(

@@ -102,6 +102,8 @@ def test_every_fitted_parameter_lies_inside_its_bounds(request, which):
     sh = report.factors.shared
     # no multiplier reads more than exists: the hottest GPU's expert bytes are capped at all the experts
     assert 1.0 <= sh["imbalance"] <= 3.0 and 1.0 <= sh["overlap"] <= 8.0
+    # grouped expert GEMMs never beat the dense ones
+    assert 0.0 < sh["moe_eff"] <= 1.0
     # prefill and narrow-precision GEMMs never beat their peak
     eff = [sh["pf_eff"] * m for m in report.factors.prec_mult.values()]
     assert max(eff) <= 1.0
