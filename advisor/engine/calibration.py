@@ -5,8 +5,9 @@ from its parallelism and concurrency, or, for MLPerf (no concurrency), the best 
 point under the scenario's latency bound.
 
 The fit is a damped Gauss-Newton (Levenberg-Marquardt) in log space over a handful of
-parameters: three per ecosystem with data, two precision multipliers, six shared terms,
-with weak priors so that sparse ecosystems stay physical. Leave-one-out refits each point
+parameters (the named table of engine/params.py: per ecosystem with data, per accelerator offsets shrunk
+toward their ecosystem, precision multipliers and shared terms), each inside physical bounds and held near a
+prior so that sparse ecosystems stay physical; a second fit restarts the maturity curves (fit_from_starts). Leave-one-out refits each point
 out (warm-started from the full fit) and predicts it.
 """
 
