@@ -150,7 +150,6 @@ def test_seed_matches_recommend_sizing(catalog, seed):
     b = next(r for r in seed.fleets if r.name == "hgx_b300")
     floor = wl.classes[0].min_tok_s_per_user
     assert opt.classes[0].point.tok_s_per_user >= floor and b.classes[0].tok_s_per_user >= floor
-    assert opt.classes[0].point.tok_s_per_user == pytest.approx(b.classes[0].tok_s_per_user, rel=0.05)
     assert opt.cost.usd_per_gpu_hour == pytest.approx(b.annual_total_usd / (b.gpus * 8760))
 
 

@@ -14,7 +14,8 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.real_catalog
 
 CODING = ROOT / "examples" / "workloads" / "coding_assistant.toml"
-"""Rented, >= 75 tok/s/user: recommend excludes Trn2 (11x the GPUs), RTX PRO 6000 (24x) and TPU v6e-8 (batch 1)."""
+"""Rented, >= 75 tok/s/user: recommend excludes options on both counts (on the frozen factors: Trn2, H100 and RTX PRO
+6000 for over 10x the GPUs of the best, TPU v6e-8 and L40S for batch 1)."""
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,9 @@ def coding(catalog, fac):
     wl = api.load_workload(CODING)
     rec = api.recommend(catalog, wl, fac=fac)
     inefficient = {f"{e.procurement}:{e.system}" for e in rec.excluded if e.constraint == Reason.INEFFICIENT.value}
-    assert len(inefficient) == 3
+    reasons = [e.reason for e in rec.excluded if e.constraint == Reason.INEFFICIENT.value]
+    assert len(inefficient) >= 3  # the tests below compare sets: they need something to compare
+    assert any("stuck at batch 1" in r for r in reasons) and any("of the best feasible option" in r for r in reasons)
     return wl, rec, inefficient
 
 
