@@ -66,9 +66,23 @@ def test_beyond_the_kv_capacity_throughput_stops_growing_and_ttft_grows(catalog,
 
 
 def test_throughput_never_falls_as_concurrency_grows(catalog, fac, cap):
+    """With the precision and MTP left to the advisor, rows hold different numbers of sequences (MTP's extra layer
+    and draft tokens take KV room): one user beyond a fast row's capacity must not switch to a slower row that
+    still runs everyone, so the concurrencies around every row's capacity are checked, not just round numbers."""
     kw = dict(gpus=8, precision="auto", spec_decode="auto")
-    values = [at(catalog, fac, c, **kw)["point"].total_tok_s_per_gpu for c in (8, 64, 512, cap, 2 * cap, 8000)]
-    assert values == sorted(values)
+    caps = set()
+    for precision in ("fp8", "int4", "bf16"):
+        for spec in ("none", "mtp"):
+            try:
+                r = at(catalog, fac, 64, gpus=8, precision=precision, spec_decode=spec)
+            except InfeasibleError:
+                continue
+            caps.add(r["concurrency"]["kv_capacity_sequences_per_replica"])
+    assert len(caps) > 1  # otherwise no row starts queueing before another and the edges below test nothing
+    edges = {k + d for k in caps for d in (-1, 0, 1, 2)}
+    concurrencies = sorted({8, 64, 512, 2 * cap, 8000} | edges)
+    values = [at(catalog, fac, c, **kw)["point"].total_tok_s_per_gpu for c in concurrencies]
+    assert values == sorted(values), list(zip(concurrencies, values))
 
 
 def test_without_gpus_it_chooses_a_layout_that_runs_every_request(catalog, fac, cap):
