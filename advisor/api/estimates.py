@@ -109,9 +109,12 @@ def _slo_ok(rows: queueing.Rows, min_tok_s_per_user: float, max_ttft_s: float | 
 
 def _pick_row(rows: queueing.Rows, min_tok_s_per_user: float, max_ttft_s: float | None,
               max_ttft_p99_s: float | None, *, fewest_queued: bool = False) -> tuple[int, ...] | None:
-    """The (layout, precision, MTP) row for the concurrency, among those meeting the SLOs: one running every
-    request where any does, then the most total tok/s/GPU, then tok/s/user. `fewest_queued` (no --gpus: the
-    layout is chosen too): fewest queued requests first, so a replica too small is not chosen for its throughput."""
+    """The (layout, precision, MTP) row for the concurrency, among those meeting the SLOs (TTFT with the wait for a
+    slot): the most total tok/s/GPU, then the fewest queued requests, then tok/s/user. Each row's throughput only
+    grows with the concurrency (it saturates at its KV capacity), so the best of them never falls as the concurrency
+    grows; preferring a row that runs every request would (a row with MTP holds a few sequences fewer than one
+    without: one user more would switch to the slower row). `fewest_queued` (no --gpus: the layout is chosen too):
+    fewest queued requests first, so a replica too small is not chosen for its throughput."""
     ok = _slo_ok(rows, min_tok_s_per_user, max_ttft_s, max_ttft_p99_s)
     if not ok.any():
         return None
@@ -121,10 +124,11 @@ def _pick_row(rows: queueing.Rows, min_tok_s_per_user: float, max_ttft_s: float 
 
 
 def _order_keys(rows: queueing.Rows, flat: np.ndarray, fewest_queued: bool) -> tuple[np.ndarray, ...]:
-    """np.lexsort keys (last = primary) of rows `flat`: queue, then total tok/s/GPU, then tok/s/user."""
+    """np.lexsort keys (last = primary) of rows `flat`: total tok/s/GPU, then the queue, then tok/s/user
+    (`fewest_queued`: the queue first)."""
     queued = rows.queued_requests.ravel()[flat]
-    return (-rows.tok_s_per_user.ravel()[flat], -rows.total_tok_s_per_gpu.ravel()[flat],
-            queued if fewest_queued else (queued > 0).astype(float))
+    usr, tot = -rows.tok_s_per_user.ravel()[flat], -rows.total_tok_s_per_gpu.ravel()[flat]
+    return (usr, tot, queued) if fewest_queued else (usr, queued, tot)
 
 
 def _slo_words(rows: queueing.Rows, concurrency: int, cap: float, min_tok_s_per_user: float,
@@ -178,7 +182,8 @@ def _at_concurrency(catalog: Catalog, sysobj: System, m: LLM, fac: Factors, conc
         if row is None:
             continue
         q = float(rows.queued_requests[row])
-        key = (q if fewest else float(q > 0), -float(rows.total_tok_s_per_gpu[row]), -float(rows.tok_s_per_user[row]))
+        tot, usr = -float(rows.total_tok_s_per_gpu[row]), -float(rows.tok_s_per_user[row])
+        key = (q, tot, usr) if fewest else (tot, q, usr)
         if chosen is None or key < chosen[0]:
             chosen = (key, grid, days, rows, row, (layout, ep))
     if chosen is None:

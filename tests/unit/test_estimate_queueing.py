@@ -66,16 +66,43 @@ def test_beyond_the_kv_capacity_throughput_stops_growing_and_ttft_grows(catalog,
 
 
 def test_throughput_never_falls_as_concurrency_grows(catalog, fac, cap):
+    """With the precision and MTP left to the advisor, rows hold different numbers of sequences (MTP's extra layer
+    and draft tokens take KV room): one user beyond a fast row's capacity must not switch to a slower row that
+    still runs everyone, so the concurrencies around every row's capacity are checked, not just round numbers."""
     kw = dict(gpus=8, precision="auto", spec_decode="auto")
-    values = [at(catalog, fac, c, **kw)["point"].total_tok_s_per_gpu for c in (8, 64, 512, cap, 2 * cap, 8000)]
-    assert values == sorted(values)
+    caps = set()
+    for precision in ("fp8", "int4", "bf16"):
+        for spec in ("none", "mtp"):
+            try:
+                r = at(catalog, fac, 64, gpus=8, precision=precision, spec_decode=spec)
+            except InfeasibleError:
+                continue
+            caps.add(r["concurrency"]["kv_capacity_sequences_per_replica"])
+    assert len(caps) > 1  # otherwise no row starts queueing before another and the edges below test nothing
+    edges = {k + d for k in caps for d in (-1, 0, 1, 2)}
+    concurrencies = sorted({8, 64, 512, 2 * cap, 8000} | edges)
+    values = [at(catalog, fac, c, **kw)["point"].total_tok_s_per_gpu for c in concurrencies]
+    assert values == sorted(values), list(zip(concurrencies, values))
 
 
 def test_without_gpus_it_chooses_a_layout_that_runs_every_request(catalog, fac, cap):
+    from advisor.engine.build import grid_for
+
     r = at(catalog, fac, 2 * cap)
     q = r["concurrency"]
     assert q["queued_requests"] == 0 and q["running_batch"] == 2 * cap
-    assert r["point"].gpus_per_replica > 8  # 8 GPUs would queue half of them
+    # --gpus 8 (tensor parallel: every rank keeps a copy of the MLA KV) would queue half of them
+    assert q["kv_capacity_sequences_per_replica"] >= 2 * cap > cap
+    # more than any 8-GPU replica holds (tensor or expert parallel, data-parallel attention): a larger replica
+    g, _ = grid_for(catalog, [catalog.systems[H200["system"]]], catalog.model(H200["model"]), fac, isl=8192, osl=1024,
+                    precision="fp8", spec_decode="none", layouts=np.array([8.0, 8.0]), ep=np.array([0.0, 1.0]))
+    assert set(g.layout_kinds) == {"tp", "ep"}
+    held = g.batches[np.asarray(g.valid[0]).any(axis=(0, 1, 2))]
+    beyond = int(g.batches[g.batches > held.max()][0])  # the next batch rung: no 8-GPU row fits it
+    assert beyond > 2 * cap
+    big = at(catalog, fac, beyond)
+    assert big["concurrency"]["queued_requests"] == 0 and big["concurrency"]["running_batch"] == beyond
+    assert big["point"].gpus_per_replica > 8
 
 
 def test_a_ttft_slo_the_queue_breaks_is_infeasible_and_says_why(catalog, fac, cap):

@@ -87,9 +87,27 @@ def test_p_lowest_cost_sums_to_one_over_all_feasible_options_before_top(catalog,
     assert top.best_score == base.best_score == base.options[0].id
 
 
-def test_the_cheapest_is_most_often_cheapest(base):
+def test_the_cheapest_is_most_often_cheapest(catalog, base):
+    """p_lowest_cost draws one throughput error per accelerator, shared by buy and rent of it, so the option
+    with the lowest nominal $/Mtok need not have the largest share by itself: rent of the GB200 rack is cheapest
+    (0.099 $/Mtok) but splits its draws with buy of the same rack 4% dearer, while buy of the MI355X (2% dearer)
+    has no close sibling and takes more draws than either. With every band alike, what must hold is that the
+    accelerator of the cheapest option is most often cheapest, and the cheapest option of each procurement mode
+    (one price spread) most often cheapest within that mode."""
+    assert len({o.error_band_pct for o in base.options}) == 1  # otherwise a wider band may win more draws
     cheapest = min(base.options, key=lambda o: o.usd_per_mtok)
-    assert cheapest.p_lowest_cost == max(o.p_lowest_cost for o in base.options)
+
+    def accelerator(o) -> str:
+        (sid,) = o.systems
+        return catalog.systems[sid].accelerator
+
+    share: dict[str, float] = {}
+    for o in base.options:
+        share[accelerator(o)] = share.get(accelerator(o), 0.0) + o.p_lowest_cost
+    assert max(share, key=share.__getitem__) == accelerator(cheapest), share
+    for mode in ("buy", "rent"):
+        of_mode = [o for o in base.options if o.procurement == mode]
+        assert min(of_mode, key=lambda o: o.usd_per_mtok).p_lowest_cost == max(o.p_lowest_cost for o in of_mode)
 
 
 def test_every_option_after_the_first_says_why_it_is_below(base):
@@ -111,14 +129,30 @@ def test_spare_replicas_add_replicas_gpus_and_cost(catalog, fac, base):
     by_class = run(catalog, fac, api_kw={"keep_inefficient": True}, procurement__spare_replicas={"chat": 2})
     b = {o.id: o for o in base.options}
     for rec in (spare, by_class):
+        kept = 0
         for o in rec.options:
             plan = o.classes[0]
             # two replicas beyond those its own operating point needs for the users and the headroom target
             assert plan.spare_replicas == 2
             assert plan.replicas == math.ceil(plan.concurrent_users * 1.2 / plan.point.batch - 1e-9) + 2
-            # spares cost whole replicas, so the cheapest cell may change, but never to a cheaper option
-            assert o.cost.annual_total_usd >= b[o.id].cost.annual_total_usd * (1 - 1e-12)
+            # spares cost whole replicas, so the cheapest cell may change, but never to a cheaper $/Mtok (what the
+            # cell is picked by, and what every cell's cost per token only grows with); the annual cost may fall:
+            # without spares B200 rent picks 10 servers of disaggregated 8-GPU replicas at 25 tok/s/user (1% lower
+            # $/Mtok for 26% more tokens), with them 8 servers of 2-GPU replicas at 20 tok/s/user, whose two spares
+            # fit in GPUs the whole servers already paid for
+            was = b[o.id]
+            assert o.usd_per_mtok >= was.usd_per_mtok * (1 - 1e-12)
+            same = (plan.point.gpus_per_replica, plan.point.batch, plan.point.serving, plan.point.precision,
+                    plan.point.spec_decode) == (was.classes[0].point.gpus_per_replica, was.classes[0].point.batch,
+                                                was.classes[0].point.serving, was.classes[0].point.precision,
+                                                was.classes[0].point.spec_decode)
+            if same:  # on the very cell: two replicas more, never a lower bill
+                kept += 1
+                assert plan.replicas == was.classes[0].replicas + 2
+                assert o.cost.annual_total_usd >= was.cost.annual_total_usd * (1 - 1e-12)
         assert any(o.cost.annual_total_usd > b[o.id].cost.annual_total_usd for o in rec.options)
+        assert any(o.usd_per_mtok > b[o.id].usd_per_mtok for o in rec.options)
+        assert kept > 0  # some options keep their cell (MI300X, H100): the check above is not vacuous
 
 
 def test_spare_replicas_by_class_name_must_name_a_class(catalog, fac):
