@@ -114,9 +114,12 @@ Size = Annotated[int, Field(ge=0, le=1_000_000_000)]
 """A size or count where 0 means none / not applicable."""
 
 
+_ID_SEPARATORS = re.compile(r"[-\s]+")
+
+
 def normalise_id(text: str) -> str:
     """Ids compare case-insensitively and treat '-', ' ' and '_' alike."""
-    return re.sub(r"[-\s]+", "_", text.strip().lower())
+    return _ID_SEPARATORS.sub("_", text.strip().lower())
 
 
 class Strict(BaseModel):

@@ -78,6 +78,8 @@ class Catalog:
     def get(self, kind: str, ident: str) -> Entry:
         """An entry by id or alias, any case, hyphens or underscores."""
         table = self.entries[kind]
+        if ident in table:  # the common case: an id as the catalog spells it
+            return table[ident]
         key = normalise_id(ident)
         if key in table:
             return table[key]

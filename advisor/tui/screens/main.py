@@ -21,10 +21,11 @@ from advisor.tui.widgets.footer import FittingFooter
 from advisor.tui.widgets.results_table import ResultsTable
 from advisor.tui.widgets.scenario_form import ScenarioForm
 
-DEBOUNCE_S = 0.1
+DEBOUNCE_S = 0.06
 """Quiet time after the last keystroke before the scenario is validated and re-ranked.
 
-Short: a ranking costs ~30-100 ms in a worker, a newer edit cancels the older one, and an
+Short (60 ms: shorter than the gap between two keys typed by hand, longer than key auto-repeat): a ranking
+costs ~30-100 ms in a worker, a newer edit cancels the older one, and an
 identical scenario comes from the app's memo. Keys are never lost to it (see tui/keyorder.py).
 """
 
