@@ -71,7 +71,7 @@ def estimate(
                                  usd_per_kwh=usd_per_kwh, pue=pue)
     if concurrency is not None:
         return _at_concurrency(catalog, sysobj, m, fac, int(concurrency), gpus, kw, slo, price)
-    layouts, ep = (np.array([float(gpus)]), np.zeros(1)) if gpus is not None else (None, None)
+    layouts, ep = fixed_layouts(gpus, m) if gpus is not None else (None, None)
     grid, days = grid_for(catalog, [sysobj], m, fac, layouts=layouts, ep=ep, **kw)
     idx, ok = select.best_per_system(grid, select.slo_mask(grid, **slo))
     if not ok[0]:
@@ -80,6 +80,14 @@ def estimate(
     point, assumptions = _price_point(catalog, sysobj, m, select.cell(grid, 0, int(idx[0])), isl, osl, grid, days,
                                       **price)
     return {"point": point, "assumptions": assumptions}
+
+
+def fixed_layouts(gpus: int, m: LLM) -> tuple[FloatArray, FloatArray]:
+    """The layouts of a replica of `gpus` accelerators (--gpus): tensor parallel, and for a MoE model on more than
+    one accelerator also expert parallel with data-parallel attention (the grid masks what the system cannot run)."""
+    if m.architecture == "moe" and gpus > 1:
+        return np.array([float(gpus), float(gpus)]), np.array([0.0, 1.0])
+    return np.array([float(gpus)]), np.zeros(1)
 
 
 def concurrency_batches(concurrency: int) -> FloatArray:
@@ -152,7 +160,7 @@ def _at_concurrency(catalog: Catalog, sysobj: System, m: LLM, fac: Factors, conc
     """estimate at `concurrency` requests per replica (queueing.rows_at_concurrency)."""
     fewest = gpus is None
     if gpus is not None:
-        candidates = [(float(gpus), 0.0)]
+        candidates = list(zip(*(a.tolist() for a in fixed_layouts(gpus, m))))
     else:  # layouts from the grid's batch ladder plus the concurrency itself, then each refined to the sequence
         beyond = np.round(np.geomspace(BATCHES[-1], concurrency, 32)) if concurrency > BATCHES[-1] else np.zeros(0)
         coarse = np.unique(np.concatenate([BATCHES[BATCHES < concurrency], beyond, [float(concurrency)]]))

@@ -119,7 +119,7 @@ def register(subparsers) -> None:
     p.add_argument("--max-ttft", type=_positive, metavar="S", help="ceiling on the median time to first token, seconds")
     p.add_argument("--max-ttft-p99", type=_positive, metavar="S",
                    help="ceiling on the 99th-percentile time to first token (queueing included), seconds")
-    p.add_argument("--gpus", type=_positive_int, metavar="N", help="GPUs per replica (tensor parallel)")
+    p.add_argument("--gpus", type=_positive_int, metavar="N", help="GPUs per replica (tensor parallel, or expert parallel for MoE models: the better of the two; the output says which)")
     p.add_argument("--concurrency", type=_positive_int, metavar="N",
                    help="requests in flight per replica: the running batch is what the KV cache holds at ISL+OSL, the "
                         "rest queue (reports running_batch, queued_requests, TTFT p50/p99); without --gpus, the layout "

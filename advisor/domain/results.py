@@ -42,6 +42,7 @@ class OperatingPoint(Result):
     precision: str
     gpus_per_replica: int
     batch: int = Field(description="Concurrent sequences per replica.")
+    layout: Literal["tp", "ep"] = Field(default="tp", description="How the replica splits the model: tensor parallel (tp), or expert parallel with data-parallel attention (ep, MoE models).")
     spec_decode: str
     output_tok_s_per_gpu: float
     total_tok_s_per_gpu: float

@@ -65,6 +65,7 @@ def operating_points(system: System, acc: Accelerator, model: LLM, cells: Column
                     usd_per_mtok_output_all_in=tco.usd_per_mtok(usd_per_gpu_hour, out_tps, utilisation).tolist())
     columns = dict(
         precision=cells.precision, gpus_per_replica=G.astype(int).tolist(), batch=cells.batch.astype(int).tolist(),
+        layout=["ep" if x else "tp" for x in np.asarray(cells.ep, dtype=bool).tolist()],
         spec_decode=["mtp" if x else "none" for x in cells.mtp.tolist()],
         output_tok_s_per_gpu=out_tps.tolist(), total_tok_s_per_gpu=tot_tps.tolist(), tok_s_per_user=usr.tolist(),
         ttft_s=ttft.tolist(),

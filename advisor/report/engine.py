@@ -18,7 +18,7 @@ from advisor.report.table import COMPACT_BELOW, PIPE_WIDTH, output_width, render
 ESTIMATE_ROWS = (  # key/value rows of the readable output: (label with unit, OperatingPoint field)
     ("system", "system"), ("accelerator", "accelerator"), ("model", "model"),
     ("isl_tokens", "isl"), ("osl_tokens", "osl"), ("precision", "precision"), ("spec_decode", "spec_decode"),
-    ("gpus_per_replica", "gpus_per_replica"), ("batch (sequences per replica)", "batch"),
+    ("gpus_per_replica", "gpus_per_replica"), ("layout (tp | ep)", "layout"), ("batch (sequences per replica)", "batch"),
     ("output_tok_s_per_gpu", "output_tok_s_per_gpu"), ("total_tok_s_per_gpu", "total_tok_s_per_gpu"),
     ("tok_s_per_user", "tok_s_per_user"), ("ttft_s (median)", "ttft_s"), ("ttft_p99_s", "ttft_p99_s"),
     ("mem_used_gb_per_gpu", "mem_used_gb_per_gpu"),

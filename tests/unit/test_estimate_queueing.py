@@ -91,7 +91,7 @@ def test_without_gpus_it_chooses_a_layout_that_runs_every_request(catalog, fac, 
     r = at(catalog, fac, 2 * cap)
     q = r["concurrency"]
     assert q["queued_requests"] == 0 and q["running_batch"] == 2 * cap
-    # --gpus 8 (tensor parallel: every rank keeps a copy of the MLA KV) would queue half of them
+    # --gpus 8 (its tensor- and expert-parallel layouts; the row picked at 64 users) would queue half of them
     assert q["kv_capacity_sequences_per_replica"] >= 2 * cap > cap
     # more than any 8-GPU replica holds (tensor or expert parallel, data-parallel attention): a larger replica
     g, _ = grid_for(catalog, [catalog.systems[H200["system"]]], catalog.model(H200["model"]), fac, isl=8192, osl=1024,
@@ -99,7 +99,7 @@ def test_without_gpus_it_chooses_a_layout_that_runs_every_request(catalog, fac, 
     assert set(g.layout_kinds) == {"tp", "ep"}
     held = g.batches[np.asarray(g.valid[0]).any(axis=(0, 1, 2))]
     beyond = int(g.batches[g.batches > held.max()][0])  # the next batch rung: no 8-GPU row fits it
-    assert beyond > 2 * cap
+    assert beyond > cap
     big = at(catalog, fac, beyond)
     assert big["concurrency"]["queued_requests"] == 0 and big["concurrency"]["running_batch"] == beyond
     assert big["point"].gpus_per_replica > 8
@@ -187,3 +187,16 @@ def test_beyond_every_capacity_it_chooses_the_layout_that_queues_fewest(catalog,
         except InfeasibleError:
             continue
         assert other["queued_requests"] >= q["queued_requests"], g
+
+
+def test_gpus_fixes_the_replica_size_not_its_layout(catalog, fac):
+    """--gpus 8 on a MoE model considers the 8-GPU expert-parallel layout too, and says which one it used: DeepSeek's
+    MLA KV is copied on every tensor-parallel rank, so at a load beyond what TP8 holds, EP8 runs every request."""
+    from advisor.api.estimates import fixed_layouts
+
+    assert fixed_layouts(8, catalog.model(H200["model"]))[1].tolist() == [0.0, 1.0]
+    assert fixed_layouts(1, catalog.model(H200["model"]))[1].tolist() == [0.0]
+    assert fixed_layouts(8, catalog.model("llama_3_3_70b"))[1].tolist() == [0.0]  # dense: no experts to split
+    r = at(catalog, fac, 600, gpus=8, precision="fp8", spec_decode="none")
+    assert r["point"].gpus_per_replica == 8 and r["point"].layout == "ep"
+    assert r["concurrency"]["queued_requests"] == 0 and r["concurrency"]["kv_capacity_sequences_per_replica"] >= 600
