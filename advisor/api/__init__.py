@@ -11,8 +11,9 @@ commands) does not pay for numpy and the engine.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from advisor.lazyexports import lazy_exports
 
 _EXPORTS = {
     "advisor.api.calibration": ("calibrate", "factors", "grouped_cv"),
@@ -39,16 +40,4 @@ if TYPE_CHECKING:
     from advisor.api.sweeps import check_sweep_size, dask_client, merge_sweeps, sweep, sweep_chunks, sweep_schema
 
 
-def __getattr__(name: str) -> Any:
-    if f"advisor.api.{name}" in _MODULES:  # a submodule: api.loading, api.calibration, ...
-        return importlib.import_module(f"advisor.api.{name}")
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'advisor.api' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports("advisor.api", globals(), _WHERE, __all__, _MODULES)

@@ -11,8 +11,9 @@ catalog.snapshot) does not import the validation pipeline.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from advisor.lazyexports import lazy_exports
 
 _WHERE = {
     "load_catalog": "advisor.catalog.load",
@@ -26,14 +27,4 @@ if TYPE_CHECKING:
     from advisor.catalog.validate import parse_catalog_text
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'advisor.catalog' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports("advisor.catalog", globals(), _WHERE, __all__)
